@@ -1,0 +1,65 @@
+"""greennet: Node.js's ``net`` module for Python, on gevent.
+
+``import greennet as net`` and every name of Node's ``net`` docs is where the docs put
+it (``net.createServer``, ``net.Socket``, ``server.getConnections``...), each with a
+PEP 8 twin (``net.create_server``...).  Every connection runs in its own greenlet, so a
+handler may read sequentially (``sock.readline()``) as well as take events.
+
+See ``API.md``-style mapping in the README: bytes for Buffers, None for undefined,
+milliseconds wherever Node takes them, Node's error codes on Python exceptions.
+"""
+from __future__ import annotations
+
+import gevent as _gevent
+
+from . import errors
+from ._options import module_aliases as _module_aliases
+from .abort import AbortController, AbortSignal
+from .addresses import BlockList, SocketAddress, isIP, isIPv4, isIPv6
+from .connect import (getDefaultAutoSelectFamily, getDefaultAutoSelectFamilyAttemptTimeout,
+                      normalize_connect_args as _normalize_connect_args,
+                      setDefaultAutoSelectFamily, setDefaultAutoSelectFamilyAttemptTimeout)
+from .errors import (AbortError, AggregateError, IncompleteReadError, NodeError,
+                     NodeSystemError)
+from .events import Emitted, EventEmitter
+from .server import Server, createServer
+from .socket import Socket
+
+__version__ = '0.1.0'
+
+
+def createConnection(*args, **kwargs) -> Socket:
+    """``net.createConnection(options[, connectListener])``, ``(path[, listener])`` or
+    ``(port[, host][, listener])``: a new :class:`Socket`, already connecting, returned
+    at once.  Options go both to ``Socket()`` and to ``socket.connect()``."""
+    opts, listener = _normalize_connect_args(args, kwargs)
+    from .socket import SOCKET_OPTIONS
+    socket_opts = {k: v for k, v in opts.items() if k in SOCKET_OPTIONS and k != 'blockList'}
+    sock = Socket(socket_opts)
+    from .connect import start_connect
+    start_connect(sock, opts, listener)
+    return sock
+
+
+connect = createConnection
+
+
+def run() -> None:
+    """Run until no ref'd server, socket or timer is left, as a Node process does
+    before it exits (this is ``gevent.wait()``)."""
+    _gevent.wait()
+
+
+__all__ = [
+    'AbortController', 'AbortSignal', 'AbortError', 'AggregateError', 'BlockList',
+    'Emitted', 'EventEmitter', 'IncompleteReadError', 'NodeError', 'NodeSystemError',
+    'Server', 'Socket', 'SocketAddress', 'connect', 'createConnection', 'createServer',
+    'errors', 'getDefaultAutoSelectFamily', 'getDefaultAutoSelectFamilyAttemptTimeout',
+    'isIP', 'isIPv4', 'isIPv6', 'run', 'setDefaultAutoSelectFamily',
+    'setDefaultAutoSelectFamilyAttemptTimeout',
+]
+__all__ += _module_aliases(globals(), [
+    'createConnection', 'createServer', 'isIP', 'isIPv4', 'isIPv6',
+    'getDefaultAutoSelectFamily', 'getDefaultAutoSelectFamilyAttemptTimeout',
+    'setDefaultAutoSelectFamily', 'setDefaultAutoSelectFamilyAttemptTimeout',
+])

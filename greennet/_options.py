@@ -1,0 +1,166 @@
+"""How Node's names and options are spelled in Python, and argument validation.
+
+* Options are a dict or keyword arguments, in Node's camelCase or PEP 8's snake_case;
+  an unknown option is an error (:func:`options`).
+* Every camelCase public name of a class also exists in snake_case (:func:`pep8_aliases`).
+* Validators raise Node's error, with Node's code, at the call (:func:`validate_port`...).
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Dict, Iterable, Mapping, Optional, TypeVar
+
+from .errors import invalid_arg_type, invalid_arg_value, node_error, out_of_range
+
+_CAMEL_HUMP = re.compile(r'(?<=[a-z0-9])([A-Z])')
+
+
+def snake_case(name: str) -> str:
+    """``allowHalfOpen`` -> ``allow_half_open``; ``isIPv4`` -> ``is_ipv4``."""
+    name = name.replace('IPv', 'Ipv').replace('IP', 'Ip')
+    return _CAMEL_HUMP.sub(r'_\1', name).lower()
+
+
+def options(given: Any, kwargs: Mapping[str, Any], allowed: Iterable[str],
+            where: str) -> Dict[str, Any]:
+    """Merge an options dict and keyword arguments into one dict keyed by Node's names.
+
+    ``given`` is ``None`` or a mapping; ``kwargs`` the keyword arguments.  Either may use
+    Node's spelling or the snake_case one.  Raises ERR_INVALID_ARG_TYPE when ``given`` is
+    not a mapping and ERR_UNKNOWN_OPTION (a ``TypeError``, as Python's unexpected keyword
+    is) for a name that is not an option of ``where``.
+    """
+    if given is None and not kwargs:
+        return {}
+    names = _spellings(tuple(allowed))
+    out: Dict[str, Any] = {}
+    for source in (given, kwargs):
+        if source is None:
+            continue
+        if not isinstance(source, Mapping):
+            raise invalid_arg_type('options', 'of type object', source)
+        for key, value in source.items():
+            node_name = names.get(key)
+            if node_name is None:
+                raise node_error('ERR_UNKNOWN_OPTION', key, where)
+            out[node_name] = value
+    return out
+
+
+_spelling_cache: Dict[tuple, Dict[str, str]] = {}
+
+
+def _spellings(allowed: tuple) -> Dict[str, str]:
+    names = _spelling_cache.get(allowed)
+    if names is None:
+        names = {}
+        for name in allowed:
+            names[name] = name
+            names[snake_case(name)] = name
+        _spelling_cache[allowed] = names
+    return names
+
+
+T = TypeVar('T', bound=type)
+
+
+def pep8_aliases(cls: T) -> T:
+    """Give every public camelCase attribute defined on ``cls`` its snake_case twin.
+
+    One implementation, two names: the alias is the same function or property object.
+    """
+    for name, value in list(vars(cls).items()):
+        if name.startswith('_') or name.islower():
+            continue
+        if not (callable(value) or isinstance(value, (property, staticmethod, classmethod))):
+            continue  # a plain value would be copied, not shared
+        alias = snake_case(name)
+        if alias != name and alias not in vars(cls):
+            setattr(cls, alias, value)
+    return cls
+
+
+def module_aliases(namespace: Dict[str, Any], names: Iterable[str]) -> list:
+    """Add snake_case twins of a module's camelCase functions; returns the new names."""
+    added = []
+    for name in names:
+        alias = snake_case(name)
+        if alias != name:
+            namespace[alias] = namespace[name]
+            added.append(alias)
+    return added
+
+
+# ---------------------------------------------------------------- validators
+
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def validate_port(port: Any, name: str = 'Port', allow_zero: bool = True) -> int:
+    """Node's ``validatePort``: an integer (or integer string) in 0..65535."""
+    value = port
+    if isinstance(value, str) and value.strip() and value.strip().isdigit():
+        value = int(value.strip())
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not is_int(value) or value < 0 or value > 0xFFFF or (value == 0 and not allow_zero):
+        raise node_error('ERR_SOCKET_BAD_PORT', name, repr(port))
+    return int(value)
+
+
+def validate_number(value: Any, name: str, minimum: Optional[float] = None,
+                    maximum: Optional[float] = None) -> float:
+    """Node's ``validateNumber``: a finite number within [minimum, maximum]."""
+    if not is_number(value):
+        raise invalid_arg_type(name, 'of type number', value)
+    if math.isnan(value) or (minimum is not None and value < minimum) or \
+            (maximum is not None and value > maximum):
+        low = '-inf' if minimum is None else minimum
+        high = 'inf' if maximum is None else maximum
+        raise out_of_range(name, f'>= {low} && <= {high}', value)
+    return value
+
+
+def validate_int(value: Any, name: str, minimum: int = 0, maximum: Optional[int] = None) -> int:
+    """Node's ``validateInt32``/``validateUint32``: an integer within [minimum, maximum]."""
+    if not is_number(value):
+        raise invalid_arg_type(name, 'of type number', value)
+    if not float(value).is_integer():
+        raise out_of_range(name, 'an integer', value)
+    if value < minimum or (maximum is not None and value > maximum):
+        raise out_of_range(name, f'>= {minimum}' + (f' && <= {maximum}' if maximum is not None else ''),
+                           value)
+    return int(value)
+
+
+def validate_bool(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise invalid_arg_type(name, 'of type boolean', value)
+    return value
+
+
+def validate_str(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise invalid_arg_type(name, 'of type string', value)
+    return value
+
+
+def validate_timeout_ms(value: Any, name: str = 'msecs') -> float:
+    """Node's ``getTimerDuration``: a non-negative finite number of milliseconds."""
+    if not is_number(value):
+        raise invalid_arg_type(name, 'of type number', value)
+    if math.isnan(value) or value < 0 or math.isinf(value):
+        raise out_of_range(name, 'a non-negative finite number', value)
+    return value
+
+
+def validate_one_of(value: Any, name: str, choices: Iterable[Any]) -> Any:
+    if value not in tuple(choices):
+        raise invalid_arg_value(name, value, f'must be one of: {", ".join(map(repr, choices))}')
+    return value

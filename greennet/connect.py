@@ -1,0 +1,435 @@
+"""Connecting a ``net.Socket`` as Node does: argument forms, lookup, family autoselection.
+
+``socket.connect()`` validates its arguments at the call (raising Node's errors), marks
+the socket ``connecting`` and starts the socket's owner greenlet, which runs
+:func:`_connect_body`:
+
+1. IPC: connect to the path.
+2. TCP to a literal IP: one attempt, no 'lookup'.
+3. TCP to a name: resolve it (gevent's resolver, or the ``lookup`` option with Node's
+   ``(hostname, options, callback)`` signature), emit 'lookup' ``(err, address, family,
+   host)``, then either one attempt or, with ``autoSelectFamily``, Node's loose RFC 8305
+   section 5: addresses interleaved by family (the first address's family first), each
+   attempt but the last given ``autoSelectFamilyAttemptTimeout`` ms; 'connectionAttempt',
+   'connectionAttemptFailed' and 'connectionAttemptTimeout' along the way, and one
+   ``AggregateError`` when every attempt failed.
+"""
+from __future__ import annotations
+
+import _socket
+import errno as _errno
+from collections.abc import Mapping
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from ._options import (is_int, is_number, options as _options, validate_bool,
+                       validate_int, validate_port, validate_str)
+from .addresses import BlockList, isIP
+from .errors import (AggregateError, NodeError, from_oserror, invalid_arg_type,
+                     invalid_arg_value, lookup_error, node_error, system_error)
+from .socket import SOCKET_OPTIONS
+
+__all__ = [
+    'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily',
+    'getDefaultAutoSelectFamilyAttemptTimeout', 'setDefaultAutoSelectFamilyAttemptTimeout',
+    'CONNECT_OPTIONS',
+]
+
+CONNECT_OPTIONS = ('port', 'host', 'path', 'localAddress', 'localPort', 'family', 'hints',
+                   'lookup', 'autoSelectFamily', 'autoSelectFamilyAttemptTimeout',
+                   'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'blockList', 'timeout')
+_ALL_OPTIONS = tuple(dict.fromkeys(SOCKET_OPTIONS + CONNECT_OPTIONS))
+
+_defaults = {'autoSelectFamily': True, 'autoSelectFamilyAttemptTimeout': 250}
+
+
+def getDefaultAutoSelectFamily() -> bool:
+    """The default of ``connect()``'s ``autoSelectFamily`` option (initially True)."""
+    return _defaults['autoSelectFamily']
+
+
+def setDefaultAutoSelectFamily(value: bool) -> None:
+    """Set the default of ``connect()``'s ``autoSelectFamily`` option."""
+    _defaults['autoSelectFamily'] = validate_bool(value, 'value')
+
+
+def getDefaultAutoSelectFamilyAttemptTimeout() -> int:
+    """The default of ``autoSelectFamilyAttemptTimeout`` in ms (initially 250)."""
+    return _defaults['autoSelectFamilyAttemptTimeout']
+
+
+def setDefaultAutoSelectFamilyAttemptTimeout(value: Any) -> None:
+    """Set the default attempt timeout in ms; a positive integer, values under 10 become 10."""
+    validate_int(value, 'value', 1)
+    _defaults['autoSelectFamilyAttemptTimeout'] = max(10, int(value))
+
+
+class _Cancelled(Exception):
+    """The socket was destroyed while connecting: stop quietly."""
+
+
+# ==================================================================== arguments
+
+def _is_pipe_name(value: Any) -> bool:
+    """Node's ``isPipeName``: a string that is not a number."""
+    if not isinstance(value, str):
+        return False
+    try:
+        return not float(value) >= 0
+    except ValueError:
+        return True
+
+
+def normalize_connect_args(args: tuple, kwargs: Dict[str, Any],
+                           allowed: Tuple[str, ...] = _ALL_OPTIONS) -> Tuple[Dict[str, Any], Any]:
+    """Node's ``normalizeArgs`` for ``connect(options | path | port[, host], [listener])``."""
+    args = tuple(args)
+    listener = None
+    if args and callable(args[-1]):
+        listener = args[-1]
+        args = args[:-1]
+    if not args:
+        opts = _options(None, kwargs, allowed, 'connect')
+    elif isinstance(args[0], Mapping):
+        opts = _options(args[0], kwargs, allowed, 'connect')
+    elif _is_pipe_name(args[0]):
+        opts = _options({'path': args[0]}, kwargs, allowed, 'connect')
+    else:
+        given = {'port': args[0]}
+        if len(args) > 1 and isinstance(args[1], str):
+            given['host'] = args[1]
+        opts = _options(given, kwargs, allowed, 'connect')
+    return opts, listener
+
+
+def _validate(opts: Dict[str, Any]) -> None:
+    path = opts.get('path')
+    if path is not None:
+        if not isinstance(path, str):
+            raise invalid_arg_type('options.path', 'of type string', path)
+        return
+    if opts.get('port') is None:
+        raise node_error('ERR_MISSING_ARGS', 'options" or "port" or "path')
+    host = opts.get('host')
+    if host is not None and not isinstance(host, str):
+        raise invalid_arg_type('options.host', 'of type string', host)
+    opts['port'] = validate_port(opts['port'])
+    family = opts.get('family', 0)
+    if family is None:
+        family = 0
+    if family not in (0, 4, 6) or isinstance(family, bool):
+        raise invalid_arg_value('options.family', family, 'must be one of: 0, 4, 6')
+    opts['family'] = family
+    local = opts.get('localAddress')
+    if local is not None and not isIP(local):
+        raise node_error('ERR_INVALID_IP_ADDRESS', local)
+    if opts.get('localPort') is not None:
+        opts['localPort'] = validate_port(opts['localPort'], 'localPort')
+    lookup = opts.get('lookup')
+    if lookup is not None and not callable(lookup):
+        raise invalid_arg_type('options.lookup', 'of type function', lookup)
+    hints = opts.get('hints')
+    if hints is not None and not is_int(hints):
+        raise invalid_arg_type('options.hints', 'of type number', hints)
+    auto = opts.get('autoSelectFamily')
+    if auto is not None:
+        validate_bool(auto, 'options.autoSelectFamily')
+    attempt = opts.get('autoSelectFamilyAttemptTimeout')
+    if attempt is not None:
+        validate_int(attempt, 'options.autoSelectFamilyAttemptTimeout', 1)
+        opts['autoSelectFamilyAttemptTimeout'] = max(10, int(attempt))
+    block_list = opts.get('blockList')
+    if block_list is not None and not isinstance(block_list, BlockList):
+        raise invalid_arg_type('options.blockList', 'an instance of net.BlockList', block_list)
+    delay = opts.get('keepAliveInitialDelay')
+    if delay is not None and not is_number(delay):
+        raise invalid_arg_type('options.keepAliveInitialDelay', 'of type number', delay)
+
+
+def start_connect(sock: Any, opts: Dict[str, Any], listener: Any) -> None:
+    """Validate, then start connecting ``sock`` in its owner greenlet."""
+    if sock.connecting:
+        raise node_error('ERR_SOCKET_CONNECTING')
+    if sock._sock is not None and not sock.destroyed:
+        raise node_error('ERR_SOCKET_CONNECTING')
+    _validate(opts)
+    if listener is not None:
+        sock.once('connect', listener)
+    if sock.destroyed or sock._closed:
+        sock._reset_for_reconnect()
+    if opts.get('timeout') is not None:
+        sock.setTimeout(opts['timeout'])
+    if opts.get('noDelay'):
+        sock._no_delay = True
+    if opts.get('keepAlive'):
+        sock._keep_alive = (True, opts.get('keepAliveInitialDelay') or 0)
+    if opts.get('blockList') is not None:
+        sock._block_list = opts['blockList']
+    sock._host = opts.get('path') or opts.get('host') or 'localhost'
+    sock.connecting = True
+    sock._start_owner(lambda: _connect_body(sock, opts))
+
+
+# ==================================================================== the connection
+
+def _connect_body(sock: Any, opts: Dict[str, Any]) -> None:
+    """Owner greenlet of a client socket: connect, then serve its events until 'close'."""
+    try:
+        if opts.get('path') is not None:
+            raw = _connect_ipc(sock, opts['path'])
+            is_ipc = True
+        else:
+            raw = _connect_tcp(sock, opts)
+            is_ipc = False
+    except _Cancelled:
+        pass
+    except Exception as err:   # a NodeError, or a listener of a connect event raised
+        if not sock.destroyed:
+            sock.destroy(err)
+    else:
+        if sock.destroyed:
+            raw.close()
+        else:
+            sock._connected(raw, is_ipc)
+    sock._serve_until_closed()
+
+
+def _wait_fd(sock: Any, raw: Any, timeout: Optional[float]) -> str:
+    """Owner: park until ``raw`` is writable; 'ready', 'timeout' or 'destroyed'."""
+    loop = sock._loop
+    outcome: List[str] = []
+
+    def fire(what: str) -> None:
+        if not outcome:
+            outcome.append(what)
+            io.stop()
+            sock._kick()
+
+    io = loop.io(raw.fileno(), 2)
+    io.ref = sock._refed
+    io.start(fire, 'ready')
+    timer = None
+    if timeout is not None:
+        timer = loop.timer(timeout, 0.0, sock._refed)
+        timer.start(fire, 'timeout')
+    try:
+        sock._run_until(lambda: outcome or sock.destroyed)
+    finally:
+        io.stop()
+        io.close()
+        if timer is not None:
+            timer.close()
+    return 'destroyed' if sock.destroyed else outcome[0]
+
+
+def _connect_ipc(sock: Any, path: str) -> Any:
+    from .ipc import check_path
+    address = check_path(path, 'connect')
+    raw = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    raw.setblocking(False)
+    try:
+        while True:
+            err = raw.connect_ex(address)
+            if err == 0:
+                return raw
+            if err not in (_errno.EAGAIN, _errno.EINPROGRESS):
+                raise system_error(err, 'connect', path)
+            outcome = _wait_fd(sock, raw, None)
+            if outcome == 'destroyed':
+                raise _Cancelled()
+            err = raw.getsockopt(_socket.SOL_SOCKET, _socket.SO_ERROR)
+            if err == 0 and outcome == 'ready':
+                try:
+                    raw.getpeername()
+                    return raw
+                except OSError:
+                    continue
+            if err:
+                raise system_error(err, 'connect', path)
+    except BaseException:
+        raw.close()
+        raise
+
+
+def _connect_tcp(sock: Any, opts: Dict[str, Any]) -> Any:
+    port = opts['port']
+    host = opts.get('host') or 'localhost'
+    family = opts.get('family') or 0
+    auto = opts.get('autoSelectFamily')
+    if auto is None:
+        auto = getDefaultAutoSelectFamily()
+    auto = auto and family == 0 and not opts.get('localAddress')
+    literal = isIP(host)
+    if literal:
+        targets = [(host, literal)]
+    else:
+        targets = _lookup(sock, host, opts, all_=auto)
+    if len(targets) == 1:
+        return _attempt(sock, targets[0][0], targets[0][1], port, opts, None)
+    return _attempt_each(sock, _interleave(targets), port, opts)
+
+
+def _interleave(addresses: List[Tuple[str, int]]) -> List[Tuple[str, int]]:
+    """Node's order: the first address's family first, then alternate families."""
+    first_family = addresses[0][1]
+    groups: Dict[int, List[Tuple[str, int]]] = {first_family: [], 10 - first_family: []}
+    seen = set()
+    for ip, fam in addresses:
+        if ip not in seen and fam in groups:
+            seen.add(ip)
+            groups[fam].append((ip, fam))
+    ordered = []
+    a, b = groups[first_family], groups[10 - first_family]
+    for i in range(max(len(a), len(b))):
+        if i < len(a):
+            ordered.append(a[i])
+        if i < len(b):
+            ordered.append(b[i])
+    return ordered
+
+
+def _attempt_each(sock: Any, targets: List[Tuple[str, int]], port: int, opts: Dict[str, Any]) -> Any:
+    attempted: List[str] = []
+    sock.autoSelectFamilyAttemptedAddresses = attempted
+    timeout_ms = opts.get('autoSelectFamilyAttemptTimeout') or getDefaultAutoSelectFamilyAttemptTimeout()
+    errors: List[BaseException] = []
+    for i, (ip, fam) in enumerate(targets):
+        last = i == len(targets) - 1
+        attempted.append(f'{ip}:{port}')
+        try:
+            raw = _attempt(sock, ip, fam, port, opts, None if last else timeout_ms / 1000.0,
+                           report_failure=False)
+        except NodeError as err:
+            errors.append(err)
+            sock.emit('connectionAttemptFailed', ip, port, fam, err)
+            continue
+        if raw is None:
+            sock.emit('connectionAttemptTimeout', ip, port, fam)
+            continue
+        return raw
+    if len(errors) == 1:
+        raise errors[0]
+    aggregate = AggregateError(errors)
+    if errors:
+        aggregate.code = getattr(errors[0], 'code', aggregate.code)
+    raise aggregate
+
+
+def _attempt(sock: Any, ip: str, fam: int, port: int, opts: Dict[str, Any],
+             timeout: Optional[float], report_failure: bool = True) -> Any:
+    """One connection attempt; the connected OS socket, or None if ``timeout`` passed."""
+    block_list = opts.get('blockList')
+    if block_list is not None and block_list.check(ip.split('%')[0], 'ipv6' if fam == 6 else 'ipv4'):
+        raise node_error('ERR_IP_BLOCKED', ip)
+    sock.emit('connectionAttempt', ip, port, fam)
+    try:
+        return _connect_raw(sock, ip, fam, port, opts, timeout)
+    except NodeError as err:
+        if report_failure:
+            sock.emit('connectionAttemptFailed', ip, port, fam, err)
+        raise
+
+
+def _connect_raw(sock: Any, ip: str, fam: int, port: int, opts: Dict[str, Any],
+                 timeout: Optional[float]) -> Any:
+    af = _socket.AF_INET6 if fam == 6 else _socket.AF_INET
+    raw = _socket.socket(af, _socket.SOCK_STREAM)
+    raw.setblocking(False)
+    try:
+        local, local_port = opts.get('localAddress'), opts.get('localPort')
+        if local or local_port:
+            where = local or ('::' if fam == 6 else '0.0.0.0')
+            try:
+                raw.bind((where, local_port or 0))
+            except OSError as exc:
+                raise from_oserror(exc, 'bind', where, local_port or 0) from None
+        err = raw.connect_ex((ip, port))
+        if err in (_errno.EINPROGRESS, _errno.EAGAIN):
+            outcome = _wait_fd(sock, raw, timeout)
+            if outcome == 'destroyed':
+                raise _Cancelled()
+            if outcome == 'timeout':
+                raw.close()
+                return None
+            err = raw.getsockopt(_socket.SOL_SOCKET, _socket.SO_ERROR)
+        if err:
+            raise system_error(err, 'connect', ip, port)
+        return raw
+    except BaseException:
+        raw.close()
+        raise
+
+
+# ==================================================================== lookup
+
+def _lookup(sock: Any, host: str, opts: Dict[str, Any], all_: bool) -> List[Tuple[str, int]]:
+    """Resolve ``host``; emits 'lookup' for each address used (Node's order)."""
+    family = opts.get('family') or 0
+    lookup = opts.get('lookup')
+    try:
+        if lookup is not None:
+            found = _custom_lookup(sock, lookup, host, {'family': family, 'hints': opts.get('hints') or 0,
+                                                        'all': all_})
+        else:
+            found = _resolver_lookup(sock, host, family)
+    except _Cancelled:
+        raise
+    except Exception as err:
+        error = err if isinstance(err, NodeError) else lookup_error(host)
+        sock.emit('lookup', error, None, None, host)
+        raise error from None
+    if sock.destroyed:
+        raise _Cancelled()
+    if not all_:
+        found = found[:1]
+    for ip, fam in found:
+        sock.emit('lookup', None, ip, fam, host)
+        if sock.destroyed:
+            raise _Cancelled()
+    return found
+
+
+def _resolver_lookup(sock: Any, host: str, family: int) -> List[Tuple[str, int]]:
+    af = {4: _socket.AF_INET, 6: _socket.AF_INET6}.get(family, _socket.AF_UNSPEC)
+    try:
+        infos = sock._hub.resolver.getaddrinfo(host, None, af, _socket.SOCK_STREAM)
+    except OSError as exc:
+        raise lookup_error(host, getattr(exc, 'errno', None) or None) from None
+    out = []
+    for info_family, _type, _proto, _name, sockaddr in infos:
+        fam = 6 if info_family == _socket.AF_INET6 else 4
+        ip = sockaddr[0]
+        if (ip, fam) not in out:
+            out.append((ip, fam))
+    if not out:
+        raise lookup_error(host)
+    return out
+
+
+def _custom_lookup(sock: Any, lookup: Callable[..., Any], host: str,
+                   dnsopts: Dict[str, Any]) -> List[Tuple[str, int]]:
+    """Call a Node-style ``lookup(hostname, options, callback)`` and wait for its answer."""
+    answer: List[tuple] = []
+
+    def callback(err: Any = None, address: Any = None, family: Any = None) -> None:
+        if not answer:
+            answer.append((err, address, family))
+            sock._wake()
+
+    lookup(host, dnsopts, callback)
+    if not answer:
+        sock._run_until(lambda: answer or sock.destroyed)
+    if sock.destroyed:
+        raise _Cancelled()
+    err, address, family = answer[0]
+    if err is not None:
+        raise err if isinstance(err, BaseException) else lookup_error(host)
+    if isinstance(address, list):
+        out = [(a['address'], int(a.get('family') or isIP(a['address'])))
+               if isinstance(a, Mapping) else (a, isIP(a)) for a in address]
+    else:
+        if not isinstance(address, str) or not isIP(address):
+            raise node_error('ERR_INVALID_IP_ADDRESS', address)
+        out = [(address, int(family or isIP(address)))]
+    if not out:
+        raise lookup_error(host)
+    return out

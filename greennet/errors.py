@@ -1,0 +1,263 @@
+"""Node's errors, as Python exceptions.
+
+Every error greennet raises or emits carries Node's ``.code``.  Two families:
+
+* Node's own codes (``ERR_SERVER_ALREADY_LISTEN``, ``ERR_INVALID_ARG_TYPE``, ...) are
+  :class:`NodeError` subclasses that are also the Python class that fits: a bad type is
+  a ``TypeError``, a bad value or range a ``ValueError``, a state error a
+  ``RuntimeError``.
+* System errors (``ECONNREFUSED``, ``EADDRINUSE``, ...) are :class:`NodeSystemError`,
+  which is also the matching ``OSError`` subclass (``ConnectionRefusedError`` for
+  ``ECONNREFUSED``), with ``errno``, ``syscall``, ``address`` and ``port`` set as Node
+  sets them (``errno`` keeps Python's positive number).
+"""
+from __future__ import annotations
+
+import errno as _errno
+from typing import Any, Callable, Dict, Optional, Tuple, Type
+
+__all__ = [
+    'NodeError', 'NodeTypeError', 'NodeValueError', 'NodeStateError', 'NodeTimeoutError',
+    'NodeSystemError', 'AbortError', 'AggregateError', 'IncompleteReadError',
+    'node_error', 'system_error', 'CODES',
+]
+
+
+class NodeError(Exception):
+    """Base of every greennet error; ``.code`` is Node's error code."""
+
+    code: str = 'ERR_UNKNOWN'
+
+    def __init__(self, message: str = '', code: Optional[str] = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class NodeTypeError(NodeError, TypeError):
+    """A Node error thrown for an argument of the wrong type."""
+
+
+class NodeValueError(NodeError, ValueError):
+    """A Node error thrown for an argument with a bad value or out of range."""
+
+
+class NodeStateError(NodeError, RuntimeError):
+    """A Node error for an operation the object's state does not allow."""
+
+
+class NodeTimeoutError(NodeError, TimeoutError):
+    """A Node error for an operation that ran out of time."""
+
+
+class AbortError(NodeError):
+    """Node's AbortError: an operation stopped by an ``AbortSignal`` (code ``ABORT_ERR``)."""
+
+    code = 'ABORT_ERR'
+
+    def __init__(self, message: str = 'The operation was aborted', cause: Any = None) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+class AggregateError(NodeError, ExceptionGroup):  # type: ignore[misc]
+    """Node's AggregateError: several errors at once (every failed connection attempt).
+
+    An ``ExceptionGroup``; ``.errors`` lists the errors as Node's ``AggregateError``
+    does.
+    """
+
+    code = 'ERR_AGGREGATE'
+
+    def __new__(cls, errors: Any, message: str = '') -> 'AggregateError':
+        return super().__new__(cls, message or 'All connection attempts failed', list(errors))
+
+    def __init__(self, errors: Any, message: str = '') -> None:
+        super().__init__(message or 'All connection attempts failed', list(errors))
+
+    def derive(self, excs: Any) -> 'AggregateError':
+        return AggregateError(excs, self.message)
+
+    @property
+    def errors(self) -> list:
+        return list(self.exceptions)
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class IncompleteReadError(NodeError, EOFError):
+    """The stream ended before ``readexactly(n)`` or ``readuntil()`` was satisfied.
+
+    As asyncio's: ``.partial`` holds the bytes read before the end, ``.expected`` the
+    number wanted (``None`` for ``readuntil``).
+    """
+
+    code = 'ERR_STREAM_PREMATURE_CLOSE'
+
+    def __init__(self, partial: bytes, expected: Optional[int]) -> None:
+        want = 'undefined' if expected is None else str(expected)
+        super().__init__(f'{len(partial)} bytes read on a total of {want} expected bytes')
+        self.partial = partial
+        self.expected = expected
+
+
+# code -> (class, message template); templates use str.format with the call's args.
+CODES: Dict[str, Tuple[Type[NodeError], str]] = {
+    'ERR_INVALID_ARG_TYPE': (NodeTypeError, 'The "{0}" argument must be {1}. Received {2}'),
+    'ERR_INVALID_ARG_VALUE': (NodeValueError, "The argument '{0}' {2}. Received {1}"),
+    'ERR_UNKNOWN_OPTION': (NodeTypeError, "Unknown option '{0}' for {1}"),
+    'ERR_OUT_OF_RANGE': (NodeValueError, 'The value of "{0}" is out of range. It must be {1}. Received {2}'),
+    'ERR_SOCKET_BAD_PORT': (NodeValueError, '{0} should be >= 0 and < 65536. Received {1}.'),
+    'ERR_INVALID_IP_ADDRESS': (NodeValueError, 'Invalid IP address: {0}'),
+    'ERR_MISSING_ARGS': (NodeTypeError, 'The "{0}" argument must be specified'),
+    'ERR_INVALID_FD_TYPE': (NodeTypeError, 'Unsupported fd type: {0}'),
+    'ERR_INVALID_HANDLE_TYPE': (NodeTypeError, 'This handle type cannot be sent'),
+    'ERR_SERVER_ALREADY_LISTEN': (NodeStateError, 'Listen method has been called more than once without closing.'),
+    'ERR_SERVER_NOT_RUNNING': (NodeStateError, 'Server is not running.'),
+    'ERR_SOCKET_CLOSED': (NodeStateError, 'Socket is closed'),
+    'ERR_SOCKET_CLOSED_BEFORE_CONNECTION': (NodeStateError, 'Socket closed before the connection was established'),
+    'ERR_SOCKET_CONNECTING': (NodeStateError, 'Socket is already connecting or connected'),
+    'ERR_SOCKET_CONNECTION_TIMEOUT': (NodeTimeoutError, 'Socket connection timeout'),
+    'ERR_STREAM_WRITE_AFTER_END': (NodeStateError, 'write after end'),
+    'ERR_STREAM_DESTROYED': (NodeStateError, 'Cannot call {0} after a stream was destroyed'),
+    'ERR_STREAM_ALREADY_FINISHED': (NodeStateError, 'Cannot call {0} after a stream was finished'),
+    'ERR_STREAM_PREMATURE_CLOSE': (NodeStateError, 'Premature close'),
+    'ERR_UNHANDLED_ERROR': (NodeStateError, 'Unhandled error. ({0})'),
+    'ERR_IP_BLOCKED': (NodeStateError, 'IP({0}) is blocked by net.BlockList'),
+    'ERR_UNKNOWN_ENCODING': (NodeTypeError, 'Unknown encoding: {0}'),
+    'ERR_INVALID_THIS': (NodeTypeError, 'Value of "this" must be of type {0}'),
+}
+
+
+def node_error(code: str, *args: Any) -> NodeError:
+    """Make the error Node throws for ``code``, its message filled from ``args``."""
+    cls, template = CODES[code]
+    try:
+        message = template.format(*args)
+    except IndexError:
+        message = template
+    return cls(message, code)
+
+
+def describe(value: Any) -> str:
+    """How Node's messages show a received value ("Received type number (42)")."""
+    if value is None:
+        return 'undefined'
+    if isinstance(value, bool):
+        return f'type boolean ({str(value).lower()})'
+    if isinstance(value, (int, float)):
+        return f'type number ({value!r})'
+    if isinstance(value, str):
+        shown = value if len(value) <= 28 else value[:25] + '...'
+        return f"type string ('{shown}')"
+    if callable(value):
+        return f'function {getattr(value, "__name__", "anonymous")}'
+    return f'an instance of {type(value).__name__}'
+
+
+def invalid_arg_type(name: str, expected: str, value: Any) -> NodeError:
+    return node_error('ERR_INVALID_ARG_TYPE', name, expected, describe(value))
+
+
+def invalid_arg_value(name: str, value: Any, reason: str = 'is invalid') -> NodeError:
+    return node_error('ERR_INVALID_ARG_VALUE', name, repr(value), reason)
+
+
+def out_of_range(name: str, expected: str, value: Any) -> NodeError:
+    return node_error('ERR_OUT_OF_RANGE', name, expected, repr(value))
+
+
+# ---------------------------------------------------------------- system errors
+
+class NodeSystemError(NodeError, OSError):
+    """A failed system call, as Node reports it: ``code`` ('ECONNREFUSED'), ``errno``,
+    ``syscall`` ('connect'), and where they apply ``address`` and ``port``.
+
+    Instances are also the ``OSError`` subclass Python uses for that errno, so
+    ``except ConnectionRefusedError`` works.
+    """
+
+    syscall: Optional[str] = None
+    address: Optional[str] = None
+    port: Optional[int] = None
+    hostname: Optional[str] = None
+
+    def __init__(self, err: int, message: str, code: str) -> None:
+        OSError.__init__(self, err, message)
+        self.code = code
+        self._message = message
+
+    def __str__(self) -> str:
+        return self._message
+
+    def __reduce__(self) -> Any:
+        return (system_error, (self.errno, self.syscall, self.address, self.port))
+
+
+_system_classes: Dict[Type[OSError], Type[NodeSystemError]] = {}
+
+
+def _system_class(err: int) -> Type[NodeSystemError]:
+    builtin = type(OSError(err, ''))     # Python's own errno -> subclass mapping
+    if builtin is OSError:
+        return NodeSystemError
+    cls = _system_classes.get(builtin)
+    if cls is None:
+        cls = type(builtin.__name__, (NodeSystemError, builtin),
+                   {'__module__': __name__, '__doc__': NodeSystemError.__doc__})
+        _system_classes[builtin] = cls
+    return cls
+
+
+def errno_code(err: int) -> str:
+    """Node's code for an errno: its symbolic name ('ECONNRESET')."""
+    return _errno.errorcode.get(err, 'UNKNOWN')
+
+
+def system_error(err: int, syscall: str, address: Optional[str] = None,
+                 port: Optional[int] = None, code: Optional[str] = None) -> NodeSystemError:
+    """The error Node emits for a failed system call: ``connect ECONNREFUSED 127.0.0.1:80``."""
+    code = code or errno_code(err)
+    message = f'{syscall} {code}'
+    if address is not None:
+        message += f' {address}:{port}' if port is not None else f' {address}'
+    exc = _system_class(err)(err, message, code)
+    exc.syscall = syscall
+    exc.address = address
+    exc.port = port
+    return exc
+
+
+def from_oserror(exc: OSError, syscall: str, address: Optional[str] = None,
+                 port: Optional[int] = None) -> NodeError:
+    """Turn an ``OSError`` from the socket module into Node's error for ``syscall``."""
+    if isinstance(exc, NodeError):
+        return exc
+    err = exc.errno if exc.errno is not None else _errno.EIO
+    out = system_error(err, syscall, address, port)
+    out.__cause__ = exc
+    return out
+
+
+def lookup_error(hostname: str, err: Optional[int] = None) -> NodeSystemError:
+    """Node's dns error: ``getaddrinfo ENOTFOUND example.invalid`` with ``.hostname``."""
+    exc = system_error(err or _errno.ENOENT, 'getaddrinfo', code='ENOTFOUND')
+    exc._message = f'getaddrinfo ENOTFOUND {hostname}'
+    exc.hostname = hostname
+    return exc
+
+
+def check_callback(value: Any, name: str = 'callback') -> Optional[Callable[..., Any]]:
+    """Node's ``validateFunction``: ``None`` is allowed, anything else must be callable."""
+    if value is not None and not callable(value):
+        raise invalid_arg_type(name, 'of type function', value)
+    return value

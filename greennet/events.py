@@ -1,0 +1,228 @@
+"""Node's EventEmitter, and the zope.event tap every emit goes through.
+
+The rules are Node's (``node:events``):
+
+* Listeners run synchronously, in the order they were added, in the greenlet that
+  calls :meth:`EventEmitter.emit`; the listener list is fixed when ``emit`` starts, so
+  adding or removing listeners during an emit affects only the next one.
+* ``emit('error', err)`` with no 'error' listener raises ``err`` at the call (a value
+  that is not an exception is wrapped in ERR_UNHANDLED_ERROR).
+* 'newListener' fires before a listener is added, 'removeListener' after one is removed.
+* Past :meth:`getMaxListeners` listeners for one event (10 by default, 0 for no limit),
+  a :class:`MaxListenersExceededWarning` is issued once per event name.
+
+Every emit is also published as ``zope.event.notify(Emitted(emitter, name, args))``, so
+a process can observe every socket and server; with no subscriber that costs one check.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import zope.event
+
+from ._options import pep8_aliases, validate_int
+from .errors import check_callback, node_error
+
+__all__ = ['EventEmitter', 'Emitted', 'MaxListenersExceededWarning']
+
+Listener = Callable[..., Any]
+
+
+class Emitted:
+    """What the zope.event tap publishes for every emit: who, which event, with what."""
+
+    __slots__ = ('emitter', 'name', 'args')
+
+    def __init__(self, emitter: 'EventEmitter', name: str, args: Tuple[Any, ...]) -> None:
+        self.emitter = emitter
+        self.name = name
+        self.args = args
+
+    def __repr__(self) -> str:
+        return f'Emitted({type(self.emitter).__name__}, {self.name!r}, {self.args!r})'
+
+
+class MaxListenersExceededWarning(RuntimeWarning):
+    """Node's warning for a probable listener leak."""
+
+
+class _Once:
+    """The wrapper ``once()`` registers; ``.listener`` is the user's function."""
+
+    __slots__ = ('emitter', 'name', 'listener', 'fired')
+
+    def __init__(self, emitter: 'EventEmitter', name: str, listener: Listener) -> None:
+        self.emitter = emitter
+        self.name = name
+        self.listener = listener
+        self.fired = False
+
+    def __call__(self, *args: Any) -> Any:
+        if self.fired:
+            return None
+        self.fired = True
+        self.emitter.removeListener(self.name, self)
+        return self.listener(*args)
+
+
+def _unwrap(fn: Listener) -> Listener:
+    return fn.listener if isinstance(fn, _Once) else fn
+
+
+@pep8_aliases
+class EventEmitter:
+    """Node's ``EventEmitter``: named events, each with an ordered list of listeners."""
+
+    __slots__ = ('_events', '_max_listeners', '_warned')
+
+    defaultMaxListeners = 10
+
+    def __init__(self) -> None:
+        # name -> tuple of listeners; a tuple so that emit needs no copy (copy-on-write).
+        self._events: Dict[str, Tuple[Listener, ...]] = {}
+        self._max_listeners: Optional[int] = None
+        self._warned: Optional[set] = None
+
+    # ------------------------------------------------------------------ adding
+    def _add(self, name: str, listener: Listener, prepend: bool) -> 'EventEmitter':
+        check_callback(listener, 'listener')
+        if listener is None:
+            raise node_error('ERR_INVALID_ARG_TYPE', 'listener', 'of type function', 'undefined')
+        events = self._events
+        if 'newListener' in events:
+            self.emit('newListener', name, _unwrap(listener))
+        existing = events.get(name, ())
+        events[name] = (listener,) + existing if prepend else existing + (listener,)
+        limit = self.getMaxListeners()
+        if limit and len(existing) + 1 > limit:
+            self._warn_leak(name, len(existing) + 1)
+        self._listener_added(name)
+        return self
+
+    def _warn_leak(self, name: str, count: int) -> None:
+        warned = self._warned
+        if warned is None:
+            warned = self._warned = set()
+        if name in warned:
+            return
+        warned.add(name)
+        warnings.warn(MaxListenersExceededWarning(
+            f'Possible EventEmitter memory leak detected. {count} {name} listeners added to '
+            f'{type(self).__name__}. MaxListeners is {self.getMaxListeners()}. '
+            'Use emitter.setMaxListeners() to increase limit'), stacklevel=4)
+
+    def _listener_added(self, name: str) -> None:
+        """Hook for subclasses: a listener for ``name`` was just added."""
+
+    def on(self, eventName: str, listener: Listener) -> 'EventEmitter':
+        """Add ``listener`` at the end of the list for ``eventName``; returns the emitter."""
+        return self._add(eventName, listener, False)
+
+    addListener = on
+
+    def prependListener(self, eventName: str, listener: Listener) -> 'EventEmitter':
+        """Add ``listener`` at the beginning of the list for ``eventName``."""
+        return self._add(eventName, listener, True)
+
+    def once(self, eventName: str, listener: Listener) -> 'EventEmitter':
+        """Add a listener that is removed the first time ``eventName`` fires, then runs."""
+        check_callback(listener, 'listener')
+        return self._add(eventName, _Once(self, eventName, listener), False)
+
+    def prependOnceListener(self, eventName: str, listener: Listener) -> 'EventEmitter':
+        """``once()``, added at the beginning of the list."""
+        check_callback(listener, 'listener')
+        return self._add(eventName, _Once(self, eventName, listener), True)
+
+    # ------------------------------------------------------------------ removing
+    def removeListener(self, eventName: str, listener: Listener) -> 'EventEmitter':
+        """Remove the most recently added instance of ``listener`` for ``eventName``."""
+        check_callback(listener, 'listener')
+        existing = self._events.get(eventName)
+        if not existing:
+            return self
+        for i in range(len(existing) - 1, -1, -1):
+            fn = existing[i]
+            if fn is listener or (isinstance(fn, _Once) and fn.listener is listener):
+                rest = existing[:i] + existing[i + 1:]
+                if rest:
+                    self._events[eventName] = rest
+                else:
+                    del self._events[eventName]
+                if 'removeListener' in self._events:
+                    self.emit('removeListener', eventName, _unwrap(fn))
+                break
+        return self
+
+    off = removeListener
+
+    def removeAllListeners(self, eventName: Optional[str] = None) -> 'EventEmitter':
+        """Remove every listener of ``eventName``, or of every event when it is omitted."""
+        events = self._events
+        if 'removeListener' not in events:
+            if eventName is None:
+                events.clear()
+            else:
+                events.pop(eventName, None)
+            return self
+        names = [eventName] if eventName is not None else \
+            [n for n in list(events) if n != 'removeListener'] + ['removeListener']
+        for name in names:
+            for fn in reversed(events.get(name, ())):
+                self.removeListener(name, fn)
+        return self
+
+    # ------------------------------------------------------------------ emitting
+    def emit(self, eventName: str, *args: Any) -> bool:
+        """Call every listener of ``eventName`` with ``args``; True if there were any.
+
+        With no 'error' listener, ``emit('error', err)`` raises ``err``.
+        """
+        if zope.event.subscribers:
+            zope.event.notify(Emitted(self, eventName, args))
+        listeners = self._events.get(eventName)
+        if not listeners:
+            if eventName == 'error':
+                err = args[0] if args else None
+                if isinstance(err, BaseException):
+                    raise err
+                raise node_error('ERR_UNHANDLED_ERROR', 'undefined' if err is None else repr(err))
+            return False
+        if len(listeners) == 1:
+            listeners[0](*args)
+        else:
+            for fn in listeners:
+                fn(*args)
+        return True
+
+    # ------------------------------------------------------------------ inspecting
+    def listeners(self, eventName: str) -> List[Listener]:
+        """A copy of the listeners of ``eventName``, ``once`` wrappers unwrapped."""
+        return [_unwrap(fn) for fn in self._events.get(eventName, ())]
+
+    def rawListeners(self, eventName: str) -> List[Listener]:
+        """A copy of the listeners of ``eventName``, ``once`` wrappers included."""
+        return list(self._events.get(eventName, ()))
+
+    def listenerCount(self, eventName: str, listener: Optional[Listener] = None) -> int:
+        """How many listeners ``eventName`` has (of ``listener`` only, when given)."""
+        existing = self._events.get(eventName, ())
+        if listener is None:
+            return len(existing)
+        return sum(1 for fn in existing if fn is listener or _unwrap(fn) is listener)
+
+    def eventNames(self) -> List[str]:
+        """The names of the events that have listeners, in the order first added."""
+        return list(self._events)
+
+    def setMaxListeners(self, n: int) -> 'EventEmitter':
+        """Warn past ``n`` listeners for one event; 0 means no limit."""
+        self._max_listeners = validate_int(n, 'n', 0)
+        return self
+
+    def getMaxListeners(self) -> int:
+        """The listener limit: ``setMaxListeners``' value, else ``defaultMaxListeners``."""
+        if self._max_listeners is None:
+            return EventEmitter.defaultMaxListeners
+        return self._max_listeners
