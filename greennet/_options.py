@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import types
 from typing import Any, Dict, Iterable, Mapping, Optional, TypeVar
 
 from .errors import invalid_arg_type, invalid_arg_value, node_error, out_of_range
@@ -65,15 +66,28 @@ def _spellings(allowed: tuple) -> Dict[str, str]:
 T = TypeVar('T', bound=type)
 
 
+def _attribute_alias(name: str) -> property:
+    return property(lambda self: getattr(self, name),
+                    lambda self, value: setattr(self, name, value),
+                    doc=f'The same as ``{name}``.')
+
+
 def pep8_aliases(cls: T) -> T:
     """Give every public camelCase attribute defined on ``cls`` its snake_case twin.
 
-    One implementation, two names: the alias is the same function or property object.
+    One implementation, two names: the alias is the same function, property or slot
+    object.  Plain instance attributes listed in ``cls._node_attributes`` get a property
+    that reads and writes the Node-named one.
     """
+    for name in getattr(cls, '_node_attributes', ()):
+        alias = snake_case(name)
+        if alias != name and alias not in vars(cls):
+            setattr(cls, alias, _attribute_alias(name))
     for name, value in list(vars(cls).items()):
         if name.startswith('_') or name.islower():
             continue
-        if not (callable(value) or isinstance(value, (property, staticmethod, classmethod))):
+        if not (callable(value) or isinstance(value, (property, staticmethod, classmethod,
+                                                      types.MemberDescriptorType))):
             continue  # a plain value would be copied, not shared
         alias = snake_case(name)
         if alias != name and alias not in vars(cls):
@@ -105,7 +119,7 @@ def is_number(value: Any) -> bool:
 def validate_port(port: Any, name: str = 'Port', allow_zero: bool = True) -> int:
     """Node's ``validatePort``: an integer (or integer string) in 0..65535."""
     value = port
-    if isinstance(value, str) and value.strip() and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     elif isinstance(value, float) and value.is_integer():
         value = int(value)

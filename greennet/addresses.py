@@ -106,13 +106,18 @@ def _format(ip: int, family: str) -> str:
     return ipaddress.IPv6Address(ip).compressed
 
 
-def _family_of(type: Any, name: str = 'family') -> str:
-    """The ``type`` argument of BlockList's methods: a string, case-insensitive."""
+def _family_of(type: Any) -> str:
+    """The ``type`` argument of BlockList's methods, which must be a string (Node names
+    it ``family``); its value, in any case, is checked where it is used."""
     if type is None:
         return 'ipv4'
     if not isinstance(type, str):
-        raise invalid_arg_type(name, 'of type string', type)
+        raise invalid_arg_type('family', 'of type string', type)
     return type
+
+
+# host[:port] where host is dot-decimal or a bracketed IPv6 address (no zone id, as in a URL)
+_HOST_PORT = re.compile(r'(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<ipv4>[0-9.]+))(?::(?P<port>[0-9]*))?')
 
 
 # ---------------------------------------------------------------- SocketAddress
@@ -229,10 +234,6 @@ class SocketAddress:
     def __repr__(self) -> str:
         return (f'SocketAddress(address={self._address!r}, port={self._port!r}, '
                 f'family={self._family!r}, flowlabel={self._flowlabel!r})')
-
-
-# host[:port] where host is dot-decimal or a bracketed IPv6 address (no zone id, as in a URL)
-_HOST_PORT = re.compile(r'(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<ipv4>[0-9.]+))(?::(?P<port>[0-9]*))?')
 
 
 # ---------------------------------------------------------------- BlockList

@@ -14,6 +14,8 @@ Every error greennet raises or emits carries Node's ``.code``.  Two families:
 from __future__ import annotations
 
 import errno as _errno
+import os as _os
+import socket as _socket
 from typing import Any, Callable, Dict, Optional, Tuple, Type
 
 __all__ = [
@@ -68,7 +70,7 @@ class AggregateError(NodeError, ExceptionGroup):  # type: ignore[misc]
     """Node's AggregateError: several errors at once (every failed connection attempt).
 
     An ``ExceptionGroup``; ``.errors`` lists the errors as Node's ``AggregateError``
-    does.
+    does, and ``.code`` is the first error's code, as Node sets it.
     """
 
     code = 'ERR_AGGREGATE'
@@ -78,9 +80,15 @@ class AggregateError(NodeError, ExceptionGroup):  # type: ignore[misc]
 
     def __init__(self, errors: Any, message: str = '') -> None:
         super().__init__(message or 'All connection attempts failed', list(errors))
+        first = getattr(self.exceptions[0], 'code', None)
+        if isinstance(first, str):
+            self.code = first
 
     def derive(self, excs: Any) -> 'AggregateError':
         return AggregateError(excs, self.message)
+
+    def __reduce__(self) -> Any:
+        return (AggregateError, (list(self.exceptions), self.message), self.__dict__)
 
     @property
     def errors(self) -> list:
@@ -109,11 +117,15 @@ class IncompleteReadError(NodeError, EOFError):
         self.partial = partial
         self.expected = expected
 
+    def __reduce__(self) -> Any:
+        return (type(self), (self.partial, self.expected), self.__dict__)
 
-# code -> (class, message template); templates use str.format with the call's args.
+
+# code -> (class, message template); templates use str.format with the call's args,
+# and ``{kind}``: 'property' for a dotted name ('options.host'), else 'argument'.
 CODES: Dict[str, Tuple[Type[NodeError], str]] = {
-    'ERR_INVALID_ARG_TYPE': (NodeTypeError, 'The "{0}" argument must be {1}. Received {2}'),
-    'ERR_INVALID_ARG_VALUE': (NodeValueError, "The argument '{0}' {2}. Received {1}"),
+    'ERR_INVALID_ARG_TYPE': (NodeTypeError, 'The "{0}" {kind} must be {1}. Received {2}'),
+    'ERR_INVALID_ARG_VALUE': (NodeValueError, "The {kind} '{0}' {2}. Received {1}"),
     'ERR_UNKNOWN_OPTION': (NodeTypeError, "Unknown option '{0}' for {1}"),
     'ERR_OUT_OF_RANGE': (NodeValueError, 'The value of "{0}" is out of range. It must be {1}. Received {2}'),
     'ERR_SOCKET_BAD_PORT': (NodeValueError, '{0} should be >= 0 and < 65536. Received {1}.'),
@@ -141,8 +153,9 @@ CODES: Dict[str, Tuple[Type[NodeError], str]] = {
 def node_error(code: str, *args: Any) -> NodeError:
     """Make the error Node throws for ``code``, its message filled from ``args``."""
     cls, template = CODES[code]
+    kind = 'property' if args and '.' in str(args[0]) else 'argument'
     try:
-        message = template.format(*args)
+        message = template.format(*args, kind=kind)
     except IndexError:
         message = template
     return cls(message, code)
@@ -173,7 +186,22 @@ def invalid_arg_value(name: str, value: Any, reason: str = 'is invalid') -> Node
 
 
 def out_of_range(name: str, expected: str, value: Any) -> NodeError:
-    return node_error('ERR_OUT_OF_RANGE', name, expected, repr(value))
+    return node_error('ERR_OUT_OF_RANGE', name, expected, show_number(value))
+
+
+def show_number(value: Any) -> str:
+    """A number as Node's range errors print it: ``NaN``, ``5`` for 5.0, and
+    ``1_099_511_627_776`` for integers past 2**32; anything else as ``repr``."""
+    if isinstance(value, float) and not value.is_integer():
+        if value != value:
+            return 'NaN'
+        if value in (float('inf'), float('-inf')):
+            return 'Infinity' if value > 0 else '-Infinity'
+        return repr(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = int(value)
+        return f'{value:_}' if abs(value) > 2 ** 32 else str(value)
+    return repr(value)
 
 
 # ---------------------------------------------------------------- system errors
@@ -200,14 +228,17 @@ class NodeSystemError(NodeError, OSError):
         return self._message
 
     def __reduce__(self) -> Any:
-        return (system_error, (self.errno, self.syscall, self.address, self.port))
+        # state: the code, message and hostname a lookup error sets, and any user field
+        return (system_error, (self.errno, self.syscall, self.address, self.port, self.code),
+                self.__dict__)
 
 
 _system_classes: Dict[Type[OSError], Type[NodeSystemError]] = {}
 
 
-def _system_class(err: int) -> Type[NodeSystemError]:
-    builtin = type(OSError(err, ''))     # Python's own errno -> subclass mapping
+def _system_class(err: int, builtin: Optional[Type[OSError]] = None) -> Type[NodeSystemError]:
+    if builtin is None:
+        builtin = type(OSError(err, ''))     # Python's own errno -> subclass mapping
     if builtin is OSError:
         return NodeSystemError
     cls = _system_classes.get(builtin)
@@ -218,6 +249,26 @@ def _system_class(err: int) -> Type[NodeSystemError]:
     return cls
 
 
+# libuv's wording (uv_strerror), which Node puts in the messages of failed listens.
+UV_MESSAGES: Dict[str, str] = {
+    'EACCES': 'permission denied', 'EADDRINUSE': 'address already in use',
+    'EADDRNOTAVAIL': 'address not available', 'EAFNOSUPPORT': 'address family not supported',
+    'EAGAIN': 'resource temporarily unavailable', 'EBADF': 'bad file descriptor',
+    'ECONNABORTED': 'software caused connection abort', 'ECONNREFUSED': 'connection refused',
+    'ECONNRESET': 'connection reset by peer', 'EEXIST': 'file already exists',
+    'EHOSTUNREACH': 'host is unreachable', 'EINVAL': 'invalid argument', 'EIO': 'i/o error',
+    'EISDIR': 'illegal operation on a directory', 'EMFILE': 'too many open files',
+    'ENAMETOOLONG': 'name too long', 'ENETUNREACH': 'network is unreachable',
+    'ENFILE': 'file table overflow', 'ENOBUFS': 'no buffer space available',
+    'ENOENT': 'no such file or directory', 'ENOMEM': 'not enough memory',
+    'ENOSPC': 'no space left on device', 'ENOTDIR': 'not a directory',
+    'ENOTSOCK': 'socket operation on non-socket', 'ENOTSUP': 'operation not supported on socket',
+    'EPERM': 'operation not permitted', 'EPIPE': 'broken pipe',
+    'EPROTONOSUPPORT': 'protocol not supported', 'EROFS': 'read-only file system',
+    'ETIMEDOUT': 'connection timed out',
+}
+
+
 def errno_code(err: int) -> str:
     """Node's code for an errno: its symbolic name ('ECONNRESET')."""
     return _errno.errorcode.get(err, 'UNKNOWN')
@@ -225,12 +276,17 @@ def errno_code(err: int) -> str:
 
 def system_error(err: int, syscall: str, address: Optional[str] = None,
                  port: Optional[int] = None, code: Optional[str] = None) -> NodeSystemError:
-    """The error Node emits for a failed system call: ``connect ECONNREFUSED 127.0.0.1:80``."""
+    """The error Node emits for a failed system call: ``connect ECONNREFUSED 127.0.0.1:80``;
+    for ``listen``, with libuv's words as Node has them:
+    ``listen EADDRINUSE: address already in use 127.0.0.1:80``."""
     code = code or errno_code(err)
     message = f'{syscall} {code}'
+    if syscall == 'listen':
+        message += ': ' + (UV_MESSAGES.get(code) or _os.strerror(err).lower())
     if address is not None:
         message += f' {address}:{port}' if port is not None else f' {address}'
-    exc = _system_class(err)(err, message, code)
+    builtin = _socket.gaierror if syscall == 'getaddrinfo' else None
+    exc = _system_class(err, builtin)(err, message, code)
     exc.syscall = syscall
     exc.address = address
     exc.port = port
@@ -249,8 +305,12 @@ def from_oserror(exc: OSError, syscall: str, address: Optional[str] = None,
 
 
 def lookup_error(hostname: str, err: Optional[int] = None) -> NodeSystemError:
-    """Node's dns error: ``getaddrinfo ENOTFOUND example.invalid`` with ``.hostname``."""
-    exc = system_error(err or _errno.ENOENT, 'getaddrinfo', code='ENOTFOUND')
+    """Node's dns error: ``getaddrinfo ENOTFOUND example.invalid`` with ``.hostname``.
+
+    Also a ``socket.gaierror``, as Python's own failed lookup is; ``errno`` is the
+    resolver's (``socket.EAI_NONAME`` when not given).
+    """
+    exc = system_error(err or _socket.EAI_NONAME, 'getaddrinfo', code='ENOTFOUND')
     exc._message = f'getaddrinfo ENOTFOUND {hostname}'
     exc.hostname = hostname
     return exc

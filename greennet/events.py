@@ -21,8 +21,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import zope.event
 
-from ._options import pep8_aliases, validate_int
-from .errors import check_callback, node_error
+from ._options import is_number, pep8_aliases
+from .errors import invalid_arg_type, node_error, out_of_range
 
 __all__ = ['EventEmitter', 'Emitted', 'MaxListenersExceededWarning']
 
@@ -44,7 +44,19 @@ class Emitted:
 
 
 class MaxListenersExceededWarning(RuntimeWarning):
-    """Node's warning for a probable listener leak."""
+    """Node's warning for a probable listener leak; ``emitter``, ``type`` and ``count``
+    as on Node's warning object."""
+
+    emitter: Any = None
+    type: Any = None
+    count: int = 0
+
+
+def _check_listener(listener: Any) -> Listener:
+    """Node's ``checkListener``: a listener must be a function (``None`` included)."""
+    if not callable(listener):
+        raise invalid_arg_type('listener', 'of type function', listener)
+    return listener
 
 
 class _Once:
@@ -81,14 +93,12 @@ class EventEmitter:
     def __init__(self) -> None:
         # name -> tuple of listeners; a tuple so that emit needs no copy (copy-on-write).
         self._events: Dict[str, Tuple[Listener, ...]] = {}
-        self._max_listeners: Optional[int] = None
+        self._max_listeners: Optional[float] = None
         self._warned: Optional[set] = None
 
     # ------------------------------------------------------------------ adding
     def _add(self, name: str, listener: Listener, prepend: bool) -> 'EventEmitter':
-        check_callback(listener, 'listener')
-        if listener is None:
-            raise node_error('ERR_INVALID_ARG_TYPE', 'listener', 'of type function', 'undefined')
+        _check_listener(listener)
         events = self._events
         if 'newListener' in events:
             self.emit('newListener', name, _unwrap(listener))
@@ -107,10 +117,12 @@ class EventEmitter:
         if name in warned:
             return
         warned.add(name)
-        warnings.warn(MaxListenersExceededWarning(
+        warning = MaxListenersExceededWarning(
             f'Possible EventEmitter memory leak detected. {count} {name} listeners added to '
-            f'{type(self).__name__}. MaxListeners is {self.getMaxListeners()}. '
-            'Use emitter.setMaxListeners() to increase limit'), stacklevel=4)
+            f'[{type(self).__name__}]. MaxListeners is {self.getMaxListeners()}. '
+            'Use emitter.setMaxListeners() to increase limit')
+        warning.emitter, warning.type, warning.count = self, name, count
+        warnings.warn(warning, stacklevel=4)
 
     def _listener_added(self, name: str) -> None:
         """Hook for subclasses: a listener for ``name`` was just added."""
@@ -127,18 +139,18 @@ class EventEmitter:
 
     def once(self, eventName: str, listener: Listener) -> 'EventEmitter':
         """Add a listener that is removed the first time ``eventName`` fires, then runs."""
-        check_callback(listener, 'listener')
+        _check_listener(listener)
         return self._add(eventName, _Once(self, eventName, listener), False)
 
     def prependOnceListener(self, eventName: str, listener: Listener) -> 'EventEmitter':
         """``once()``, added at the beginning of the list."""
-        check_callback(listener, 'listener')
+        _check_listener(listener)
         return self._add(eventName, _Once(self, eventName, listener), True)
 
     # ------------------------------------------------------------------ removing
     def removeListener(self, eventName: str, listener: Listener) -> 'EventEmitter':
         """Remove the most recently added instance of ``listener`` for ``eventName``."""
-        check_callback(listener, 'listener')
+        _check_listener(listener)
         existing = self._events.get(eventName)
         if not existing:
             return self
@@ -150,6 +162,8 @@ class EventEmitter:
                     self._events[eventName] = rest
                 else:
                     del self._events[eventName]
+                if len(rest) < 2 and self._warned:
+                    self._warned.discard(eventName)   # Node warns again past the limit
                 if 'removeListener' in self._events:
                     self.emit('removeListener', eventName, _unwrap(fn))
                 break
@@ -163,14 +177,18 @@ class EventEmitter:
         if 'removeListener' not in events:
             if eventName is None:
                 events.clear()
-            else:
-                events.pop(eventName, None)
+                self._warned = None
+            elif events.pop(eventName, None) and self._warned:
+                self._warned.discard(eventName)
             return self
         names = [eventName] if eventName is not None else \
             [n for n in list(events) if n != 'removeListener'] + ['removeListener']
         for name in names:
             for fn in reversed(events.get(name, ())):
                 self.removeListener(name, fn)
+        if eventName is None:
+            events.clear()      # as Node: listeners added by 'removeListener' go too
+            self._warned = None
         return self
 
     # ------------------------------------------------------------------ emitting
@@ -187,7 +205,9 @@ class EventEmitter:
                 err = args[0] if args else None
                 if isinstance(err, BaseException):
                     raise err
-                raise node_error('ERR_UNHANDLED_ERROR', 'undefined' if err is None else repr(err))
+                unhandled = node_error('ERR_UNHANDLED_ERROR', 'undefined' if err is None else repr(err))
+                unhandled.context = err     # type: ignore[attr-defined]
+                raise unhandled
             return False
         if len(listeners) == 1:
             listeners[0](*args)
@@ -216,12 +236,16 @@ class EventEmitter:
         """The names of the events that have listeners, in the order first added."""
         return list(self._events)
 
-    def setMaxListeners(self, n: int) -> 'EventEmitter':
-        """Warn past ``n`` listeners for one event; 0 means no limit."""
-        self._max_listeners = validate_int(n, 'n', 0)
+    def setMaxListeners(self, n: float) -> 'EventEmitter':
+        """Warn past ``n`` listeners for one event; 0 means no limit (so does ``inf``)."""
+        if not is_number(n):
+            raise invalid_arg_type('setMaxListeners', 'of type number', n)
+        if n != n or n < 0:
+            raise out_of_range('setMaxListeners', '>= 0', n)
+        self._max_listeners = n
         return self
 
-    def getMaxListeners(self) -> int:
+    def getMaxListeners(self) -> float:
         """The listener limit: ``setMaxListeners``' value, else ``defaultMaxListeners``."""
         if self._max_listeners is None:
             return EventEmitter.defaultMaxListeners

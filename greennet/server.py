@@ -74,6 +74,8 @@ class Server(EventEmitter):
     wait in the kernel's backlog).
     """
 
+    _node_attributes = ('dropMaxConnection', 'maxConnectionsPolicy')
+
     def __init__(self, options: Any = None, connectionListener: Any = None, **kwargs: Any) -> None:
         super().__init__()
         if connectionListener is None and callable(options):

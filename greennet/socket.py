@@ -90,7 +90,7 @@ class Socket(EventEmitter):
         '_rbuf', '_rlen', '_flowing', '_read_started', '_reading', '_eof', '_ended',
         '_decoder', '_read_io', '_read_view', '_onread',
         '_wbuf', '_wlen', '_write_io', '_writing', '_ending', '_finished', '_need_drain',
-        '_finish_cbs', '_bytes_dispatched', '_hwm',
+        '_finish_cbs', '_bytes_dispatched', '_hwm', '_rlimit',
         'connecting', 'destroyed', '_closed', '_error', 'allowHalfOpen', 'bytesRead',
         '_timeout_ms', '_timer', '_last_active', '_refed', '_peer', '_local',
         '_no_delay', '_keep_alive', '_reset_on_connect', '_signal', '_abort_listener',
@@ -166,6 +166,8 @@ class Socket(EventEmitter):
             if not is_int(hwm) or hwm < 0:
                 raise invalid_arg_type('options.highWaterMark', 'a non-negative integer', hwm)
         self._hwm = DEFAULT_HIGH_WATER_MARK if hwm is None else hwm
+        # how much the hub may buffer: the mark, or more while a sequential read needs it
+        self._rlimit = self._hwm
         if opts.get('noDelay'):
             self._no_delay = True
         if opts.get('keepAlive'):
@@ -351,7 +353,7 @@ class Socket(EventEmitter):
     def _update_reading(self) -> None:
         """Start or stop the read watcher: read while the buffer is under the mark."""
         want = (self._read_started and not self._eof and not self.destroyed and
-                self._read_io is not None and self._rlen < self._hwm)
+                self._read_io is not None and self._rlen < self._rlimit)
         if want != self._reading:
             self._reading = want
             if want:
@@ -383,7 +385,7 @@ class Socket(EventEmitter):
             else:
                 self._rbuf.append(view[:n].tobytes())
                 self._rlen += n
-                if self._rlen >= self._hwm:
+                if self._rlen >= self._rlimit:
                     self._update_reading()
         else:
             self._eof = True
@@ -1086,8 +1088,15 @@ class Socket(EventEmitter):
             self._update_reading()
         self._reader = getcurrent()
 
+    def _need(self, nbytes: float) -> None:
+        """A sequential read needs ``nbytes`` buffered: let the hub read that far."""
+        if nbytes > self._rlimit:
+            self._rlimit = nbytes
+            self._update_reading()
+
     def _end_read(self) -> None:
         self._reader = None
+        self._rlimit = self._hwm
         if self._reading is False and not self.destroyed:
             self._update_reading()
         if self._eof and not self._rbuf and not self._ended:
@@ -1135,6 +1144,7 @@ class Socket(EventEmitter):
         self._begin_read()
         try:
             if n < 0:
+                self._need(float('inf'))
                 self._block_until(self._read_done)
                 if self._rbuf:
                     return self._take(-1)
@@ -1156,6 +1166,7 @@ class Socket(EventEmitter):
             return b''
         self._begin_read()
         try:
+            self._need(n)
             self._block_until(lambda: self._rlen >= n or self._read_done())
             if self._rlen >= n:
                 return self._take(n)
@@ -1198,8 +1209,7 @@ class Socket(EventEmitter):
                         found[0] = pos + len(separator)
                         return True
                     searched[0] = max(0, len(rbuf[0]) - len(separator) + 1)
-                    if self._rlen >= self._hwm:
-                        self._hwm_grow_for_line()
+                    self._need(self._rlen + self._hwm)   # a line may outgrow the mark
                 return self._read_done()
 
             self._block_until(ready)
@@ -1211,11 +1221,6 @@ class Socket(EventEmitter):
             return b''
         finally:
             self._end_read()
-
-    def _hwm_grow_for_line(self) -> None:
-        # A line longer than the buffer: keep reading rather than deadlock on the mark.
-        self._hwm = self._rlen * 2
-        self._update_reading()
 
     def at_eof(self) -> bool:
         """True once the stream has ended and the buffer is empty."""

@@ -1,0 +1,160 @@
+"""Shared test fixtures: servers on either transport, event recorders, bounded waits.
+
+Every wait is on an event with a deadline; nothing sleeps and hopes.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any, Callable, Dict, List
+
+import gevent
+import pytest
+from gevent.event import Event
+
+import greennet as net
+
+DEADLINE = 10.0   # seconds: generous, only reached when something is broken
+
+
+class Recorder:
+    """Records the events of an emitter in order, and lets a test wait for one."""
+
+    def __init__(self, emitter: Any, *names: str) -> None:
+        self.emitter = emitter
+        self.events: List[tuple] = []
+        self._seen: Dict[str, Event] = {}
+        for name in names:
+            self._seen[name] = Event()
+            emitter.on(name, self._listener(name))
+
+    def _listener(self, name: str) -> Callable[..., None]:
+        def record(*args: Any) -> None:
+            self.events.append((name,) + args)
+            self._seen[name].set()
+        return record
+
+    @property
+    def names(self) -> List[str]:
+        return [e[0] for e in self.events]
+
+    def args(self, name: str) -> List[tuple]:
+        return [e[1:] for e in self.events if e[0] == name]
+
+    def data(self) -> Any:
+        chunks = [e[1] for e in self.events if e[0] == 'data']
+        if chunks and isinstance(chunks[0], str):
+            return ''.join(chunks)
+        return b''.join(chunks)
+
+    def wait(self, name: str, timeout: float = DEADLINE) -> tuple:
+        if not self._seen[name].wait(timeout):
+            raise AssertionError(f'no {name!r} within {timeout}s; saw {self.names}')
+        return self.args(name)[0]
+
+
+def wait_for(event: Event, timeout: float = DEADLINE, what: str = 'event') -> None:
+    if not event.wait(timeout):
+        raise AssertionError(f'{what} did not happen within {timeout}s')
+
+
+class Endpoint:
+    """Where test servers listen: TCP on 127.0.0.1, or a Unix socket in a temp dir."""
+
+    def __init__(self, transport: str) -> None:
+        self.transport = transport
+        self._dir = tempfile.mkdtemp(prefix='gn-') if transport == 'unix' else None
+        self._count = 0
+
+    def listen_args(self) -> tuple:
+        if self.transport == 'tcp':
+            return (0, '127.0.0.1')
+        self._count += 1
+        return (os.path.join(self._dir, f's{self._count}.sock'),)
+
+    def target(self, server: Any) -> Dict[str, Any]:
+        address = server.address()
+        if self.transport == 'tcp':
+            return {'port': address['port'], 'host': '127.0.0.1'}
+        return {'path': address}
+
+
+@pytest.fixture(params=['tcp', 'unix'])
+def endpoint(request: Any) -> Endpoint:
+    """Each test using it runs over TCP and over a Unix socket."""
+    return Endpoint(request.param)
+
+
+@pytest.fixture
+def tcp() -> Endpoint:
+    return Endpoint('tcp')
+
+
+def _server_starter(endpoint: Endpoint) -> Any:
+    servers: List[Any] = []
+
+    def start(handler: Any = None, **options: Any) -> Any:
+        server = net.createServer(options or None, handler)
+        listening = Event()
+        server.listen(*endpoint.listen_args(), listening.set)
+        wait_for(listening, what='listening')
+        servers.append(server)
+        return server
+
+    start.servers = servers  # type: ignore[attr-defined]
+    return start
+
+
+@pytest.fixture
+def start_server(endpoint: Endpoint) -> Any:
+    """``start_server(handler, **options)``: a listening server on the test's transport,
+    shut down (open connections cut) after the test."""
+    start = _server_starter(endpoint)
+    yield start
+    for server in start.servers:
+        server.shutdown(0)
+
+
+@pytest.fixture
+def start_tcp_server(tcp: Endpoint) -> Any:
+    """``start_server`` on TCP only, for TCP-specific behaviour."""
+    start = _server_starter(tcp)
+    yield start
+    for server in start.servers:
+        server.shutdown(0)
+
+
+@pytest.fixture
+def connect(endpoint: Endpoint) -> Any:
+    """``connect(server, **options)``: a client socket to ``server`` on the transport."""
+    sockets: List[Any] = []
+
+    def connect_to(server: Any, listener: Any = None, **options: Any) -> Any:
+        sock = net.connect({**endpoint.target(server), **options}, listener)
+        sockets.append(sock)
+        return sock
+
+    yield connect_to
+    for sock in sockets:
+        sock.destroy()
+
+
+@pytest.fixture
+def connect_tcp(tcp: Endpoint) -> Any:
+    sockets: List[Any] = []
+
+    def connect_to(server: Any, listener: Any = None, **options: Any) -> Any:
+        sock = net.connect({**tcp.target(server), **options}, listener)
+        sockets.append(sock)
+        return sock
+
+    yield connect_to
+    for sock in sockets:
+        sock.destroy()
+
+
+@pytest.fixture(autouse=True)
+def _no_greenlet_left_running() -> Any:
+    """Give sockets a moment to finish closing after each test."""
+    yield
+    gevent.sleep(0)

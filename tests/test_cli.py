@@ -1,0 +1,411 @@
+"""The command line (``python -m greennet``): echo, connect, serve, errors, signals.
+
+Every test runs the real command in a subprocess against 127.0.0.1; every wait has a
+deadline and waits for something observable (a line of output, an exit), never a sleep.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+from typing import Any, List, Optional
+
+import pytest
+
+DEADLINE = 10.0
+COMMAND = [sys.executable, '-m', 'greennet']
+
+HANDLERS = '''
+import os
+import gevent
+
+def pid(sock):
+    sock.end(b"%d\\n" % os.getpid())
+
+def upper(sock):
+    for line in sock:
+        sock.write(line.upper())
+    sock.end()
+
+def slow(sock):
+    line = sock.readline()
+    print("handling", line.strip().decode(), flush=True)
+    gevent.sleep(1)
+    sock.end(b"done " + line)
+
+not_callable = 42
+'''
+
+
+class Proc:
+    """A command running in the background, its output lines collected as they come."""
+
+    def __init__(self, args: List[str], env: Optional[dict] = None, **kwargs: Any) -> None:
+        self.popen = subprocess.Popen(COMMAND + args, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                      env=env, **kwargs)
+        self.lines = {'stdout': queue.Queue(), 'stderr': queue.Queue()}
+        self.seen = {'stdout': [], 'stderr': []}
+        for name in self.lines:
+            threading.Thread(target=self._pump, args=(name,), daemon=True).start()
+
+    def _pump(self, name: str) -> None:
+        for raw in getattr(self.popen, name):
+            self.lines[name].put(raw.decode('utf-8', 'replace').rstrip('\n'))
+        self.lines[name].put(None)
+
+    def expect(self, pattern: str, stream: str = 'stdout', timeout: float = DEADLINE) -> Any:
+        """Wait for a line matching ``pattern``; returns the match."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                line = self.lines[stream].get(timeout=max(0.0, remaining))
+            except queue.Empty:
+                line = None
+                remaining = 0
+            if line is None:
+                if remaining > 0:   # the stream ended
+                    self.lines[stream].put(None)
+                raise AssertionError(f'no line matching {pattern!r} on {stream} within '
+                                     f'{timeout}s; {stream} so far: {self.seen[stream]!r}')
+            self.seen[stream].append(line)
+            match = re.search(pattern, line)
+            if match:
+                return match
+
+    def wait(self, timeout: float = DEADLINE) -> int:
+        return self.popen.wait(timeout)
+
+    def signal(self, signum: int) -> None:
+        self.popen.send_signal(signum)
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(DEADLINE)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(DEADLINE)
+
+
+@pytest.fixture
+def run_bg():
+    """``run_bg(*args, env=None)``: start ``greennet ARGS`` in the background; stopped
+    (SIGTERM, then SIGKILL) after the test."""
+    procs: List[Proc] = []
+
+    def start(*args: str, env: Optional[dict] = None) -> Proc:
+        proc = Proc(list(args), env=env)
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        proc.stop()
+
+
+@pytest.fixture
+def handlers(tmp_path: Path) -> dict:
+    """An environment where ``gn_handlers`` (see HANDLERS) can be imported."""
+    (tmp_path / 'gn_handlers.py').write_text(HANDLERS)
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(tmp_path), env.get('PYTHONPATH')]))
+    return env
+
+
+def run(*args: str, input: bytes = b'', env: Optional[dict] = None) -> subprocess.CompletedProcess:
+    return subprocess.run(COMMAND + list(args), input=input, capture_output=True,
+                          timeout=DEADLINE, env=env)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def listening_port(proc: Proc) -> int:
+    return int(proc.expect(r'listening on 127\.0\.0\.1:(\d+)').group(1))
+
+
+def exchange(port: int, data: bytes) -> bytes:
+    """Send ``data``, half-close, return everything the server sends until it closes."""
+    with socket.create_connection(('127.0.0.1', port), timeout=DEADLINE) as c:
+        c.sendall(data)
+        c.shutdown(socket.SHUT_WR)
+        chunks = []
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                return b''.join(chunks)
+            chunks.append(chunk)
+
+
+def assert_one_line_error(result: Any, *words: str) -> str:
+    stderr = result.stderr.decode() if isinstance(result.stderr, bytes) else result.stderr
+    assert 'Traceback' not in stderr, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+# ==================================================================== --help
+
+@pytest.mark.parametrize('args', [[], ['echo'], ['connect'], ['serve']],
+                         ids=['main', 'echo', 'connect', 'serve'])
+def test_help(args: List[str]) -> None:
+    result = run(*args, '--help')
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    assert out.startswith('usage: greennet' + (' ' + args[0] if args else ''))
+    assert 'examples:' in out
+    assert result.stderr == b''
+
+
+def test_main_help_lists_commands_and_exit_status() -> None:
+    out = run('--help').stdout.decode()
+    for word in ('echo', 'connect', 'serve', 'exit status', 'SIGTERM'):
+        assert word in out
+
+
+def test_version() -> None:
+    import greennet
+    result = run('--version')
+    assert result.returncode == 0
+    assert result.stdout.decode().strip() == f'greennet {greennet.__version__}'
+
+
+def test_main_function_returns_status(capsys: Any) -> None:
+    """The console script's entry point returns the status rather than exiting."""
+    from greennet.__main__ import main
+    assert main(['--version']) == 0
+    assert main(['echo', '--port', 'nope']) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("greennet echo: error: argument --port/-p: invalid port 'nope'")
+
+
+# ==================================================================== echo
+
+def test_echo_round_trip(run_bg) -> None:
+    proc = run_bg('echo', '--port', '0')
+    match = proc.expect(r'^greennet echo server listening on 127\.0\.0\.1:(\d+) '
+                        r'\(try: nc localhost (\d+)\)$')
+    port = int(match.group(1))
+    assert match.group(2) == match.group(1)
+    payload = b'hello\n' + bytes(range(256)) * 1000
+    assert exchange(port, payload) == payload
+    assert exchange(port, b'again\n') == b'again\n'
+
+
+def test_echo_on_a_unix_socket(run_bg, tmp_path: Path) -> None:
+    path = str(tmp_path / 'echo.sock')
+    proc = run_bg('echo', '--path', path)
+    proc.expect(re.escape(f'listening on {path} (try: nc -U {path})'))
+    with socket.socket(socket.AF_UNIX) as c:
+        c.settimeout(DEADLINE)
+        c.connect(path)
+        c.sendall(b'over unix\n')
+        c.shutdown(socket.SHUT_WR)
+        assert c.recv(100) == b'over unix\n'
+    proc.signal(signal.SIGTERM)
+    assert proc.wait() == 0
+    assert not os.path.exists(path)
+
+
+def test_echo_stops_on_ctrl_c(run_bg) -> None:
+    proc = run_bg('echo', '--port', '0')
+    port = listening_port(proc)
+    assert exchange(port, b'x') == b'x'
+    proc.signal(signal.SIGINT)
+    assert proc.wait() == 0
+    assert 'Traceback' not in ''.join(proc.seen['stderr'])
+
+
+# ==================================================================== connect
+
+def test_connect_pipes_stdin_to_socket_and_socket_to_stdout(run_bg) -> None:
+    port = listening_port(run_bg('echo', '--port', '0'))
+    payload = b'line one\nline two\n' + b'z' * 200_000
+    result = run('connect', '127.0.0.1', str(port), input=payload)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == payload
+    assert result.stderr == b''
+
+
+def test_connect_to_a_unix_socket(run_bg, tmp_path: Path) -> None:
+    path = str(tmp_path / 'c.sock')
+    run_bg('echo', '--path', path).expect('listening on')
+    result = run('connect', '--path', path, input=b'via path\n')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b'via path\n'
+
+
+def test_connect_exits_when_the_server_closes(run_bg, handlers: dict) -> None:
+    """stdin stays open: the command still ends once the server closed the connection."""
+    port = listening_port(run_bg('serve', 'gn_handlers:pid', '--port', '0', env=handlers))
+    proc = subprocess.Popen(COMMAND + ['connect', '127.0.0.1', str(port)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        assert proc.wait(DEADLINE) == 0
+        assert re.fullmatch(rb'\d+\n', proc.stdout.read())
+    finally:
+        proc.stdin.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_connect_refused_is_one_line(run_bg) -> None:
+    result = run('connect', '127.0.0.1', str(free_port()))
+    assert result.returncode == 1
+    line = assert_one_line_error(result, 'ECONNREFUSED')
+    assert line.startswith('greennet connect: error: connect ECONNREFUSED 127.0.0.1:')
+
+
+# ==================================================================== serve
+
+def test_serve_runs_the_handler(run_bg, handlers: dict) -> None:
+    proc = run_bg('serve', 'gn_handlers:upper', '--port', '0', env=handlers)
+    port = int(proc.expect(r'^greennet serve listening on 127\.0\.0\.1:(\d+) '
+                           r'\(gn_handlers:upper\)$').group(1))
+    assert exchange(port, b'abc\ndef\n') == b'ABC\nDEF\n'
+    # connections are served concurrently, each in its own greenlet
+    clients = [socket.create_connection(('127.0.0.1', port), timeout=DEADLINE)
+               for _ in range(20)]
+    try:
+        for i, c in enumerate(clients):
+            c.sendall(b'client %d\n' % i)
+        for i, c in enumerate(clients):
+            assert c.recv(100) == b'CLIENT %d\n' % i
+    finally:
+        for c in clients:
+            c.close()
+
+
+def test_serve_from_the_current_directory(run_bg, tmp_path: Path) -> None:
+    (tmp_path / 'cwd_handler.py').write_text('def handle(sock):\n    sock.end(b"cwd\\n")\n')
+    proc = Proc(['serve', 'cwd_handler:handle', '--port', '0'], cwd=str(tmp_path))
+    try:
+        assert exchange(listening_port(proc), b'') == b'cwd\n'
+    finally:
+        proc.stop()
+
+
+def test_sigterm_lets_an_exchange_in_progress_finish(run_bg, handlers: dict) -> None:
+    proc = run_bg('serve', 'gn_handlers:slow', '--port', '0', '--grace', '5', env=handlers)
+    port = listening_port(proc)
+    with socket.create_connection(('127.0.0.1', port), timeout=DEADLINE) as c:
+        c.sendall(b'ping\n')
+        proc.expect(r'^handling ping$')          # the handler has it, and sleeps 1 s
+        proc.signal(signal.SIGTERM)
+        proc.expect('stopping: waiting up to 5 s for 1 open connection', 'stderr')
+        reply = b''
+        while not reply.endswith(b'\n'):
+            chunk = c.recv(100)
+            assert chunk, reply
+            reply += chunk
+        assert reply == b'done ping\n'
+    assert proc.wait() == 0
+    assert 'cut' not in ' '.join(proc.seen['stderr'])
+
+
+def test_a_second_signal_cuts_open_connections(run_bg, handlers: dict) -> None:
+    proc = run_bg('serve', 'gn_handlers:slow', '--port', '0', '--grace', '60', env=handlers)
+    port = listening_port(proc)
+    with socket.create_connection(('127.0.0.1', port), timeout=DEADLINE) as c:
+        c.sendall(b'ping\n')
+        proc.expect(r'^handling ping$')
+        proc.signal(signal.SIGTERM)
+        proc.expect('stopping: waiting up to 60 s', 'stderr')
+        started = time.monotonic()
+        proc.signal(signal.SIGINT)
+        assert proc.wait() == 0
+        assert time.monotonic() - started < 5
+        try:
+            assert c.recv(100) == b''
+        except ConnectionResetError:
+            pass
+    proc.expect('cut 1 connection still open', 'stderr')
+
+
+# ==================================================================== errors
+
+@pytest.mark.parametrize('args, words', [
+    (['echo', '--port', 'abc'], ["invalid port 'abc'"]),
+    (['echo', '--port', '70000'], ['out of range']),
+    (['echo', '--grace', '-1'], ['--grace']),
+    (['echo', '--path', '/tmp/x.sock', '--port', '1'], ['--path']),
+    (['nosuchcommand'], ['invalid choice']),
+    ([], ['COMMAND']),
+    (['connect'], ['HOST PORT']),
+    (['connect', 'localhost', 'http'], ["invalid port 'http'"]),
+    (['connect', 'a', 'b', 'c'], ['too many arguments']),
+    (['connect', '--path', '/tmp/x', 'localhost', '1'], ['not both']),
+    (['serve', 'gn_handlers:upper'], ['--port']),
+    (['serve', 'nocolon', '--port', '0'], ['MODULE:FUNCTION']),
+    (['serve', 'gn_no_such_module:handle', '--port', '0'], ['cannot import', 'gn_no_such_module']),
+    (['serve', 'gn_handlers:missing', '--port', '0'], ["no attribute 'missing'"]),
+    (['serve', 'gn_handlers:not_callable', '--port', '0'], ['not callable']),
+    (['serve', 'gn_handlers:upper', '--port', '0', '--workers', '0'], ['at least 1']),
+])
+def test_bad_argument_is_one_line_and_status_2(args: List[str], words: List[str],
+                                              handlers: dict) -> None:
+    result = run(*args, env=handlers)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    line = assert_one_line_error(result, *words)
+    assert line.startswith('greennet')
+    assert result.stdout == b''
+
+
+@pytest.mark.parametrize('workers', [[], ['--workers', '2']], ids=['single', 'prefork'])
+def test_bad_host_is_one_line(workers: List[str], handlers: dict) -> None:
+    """A host that does not resolve is a run-time failure (status 1), as in Node."""
+    result = run('serve', 'gn_handlers:upper', '--port', '0', '--host', 'no-such-host.invalid',
+                 *workers, env=handlers)
+    assert result.returncode == 1
+    assert_one_line_error(result, 'ENOTFOUND', 'no-such-host.invalid')
+
+
+@pytest.fixture
+def busy_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        s.listen()
+        yield s.getsockname()[1]
+
+
+def test_port_in_use_is_one_line(busy_port: int) -> None:
+    result = run('echo', '--port', str(busy_port))
+    assert result.returncode == 1
+    line = assert_one_line_error(result, 'EADDRINUSE', f'127.0.0.1:{busy_port}')
+    assert line == (f'greennet echo: error: listen EADDRINUSE: address already in use '
+                    f'127.0.0.1:{busy_port}')
+
+
+def test_port_in_use_serve(busy_port: int, handlers: dict) -> None:
+    result = run('serve', 'gn_handlers:upper', '--port', str(busy_port), env=handlers)
+    assert result.returncode == 1
+    assert_one_line_error(result, 'EADDRINUSE')
+
+
+def test_unix_path_in_use_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / 'taken.sock'
+    path.write_text('')
+    result = run('echo', '--path', str(path))
+    assert result.returncode == 1
+    assert_one_line_error(result, 'EADDRINUSE')

@@ -1,0 +1,288 @@
+"""Prefork (issue 9): ``greennet serve MODULE:HANDLER --workers N`` and greennet.prefork.
+
+Real processes on 127.0.0.1; every wait has a deadline and waits for something
+observable (a line of output, a reply, an exit).
+"""
+from __future__ import annotations
+
+import collections
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, List, Optional
+
+import pytest
+
+DEADLINE = 10.0
+COMMAND = [sys.executable, '-m', 'greennet']
+
+HANDLERS = '''
+import os
+
+def pid(sock):
+    sock.end(b"%d\\n" % os.getpid())
+'''
+
+BROKEN = 'raise RuntimeError("this module is broken")\n'
+
+API_SCRIPT = '''
+import sys
+from greennet import prefork
+
+def ready(p):
+    print("ready", p.address["port"], *p.pids, flush=True)
+
+sys.exit(prefork.run_workers("gn_prefork_handlers:pid", workers=2, port=0, grace=2,
+                             on_ready=ready))
+'''
+
+
+class Proc:
+    """A command running in the background, its output lines collected as they come."""
+
+    def __init__(self, argv: List[str], env: Optional[dict] = None) -> None:
+        self.popen = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      stdin=subprocess.DEVNULL, env=env)
+        self.lines = {'stdout': queue.Queue(), 'stderr': queue.Queue()}
+        self.seen = {'stdout': [], 'stderr': []}
+        for name in self.lines:
+            threading.Thread(target=self._pump, args=(name,), daemon=True).start()
+
+    def _pump(self, name: str) -> None:
+        for raw in getattr(self.popen, name):
+            self.lines[name].put(raw.decode('utf-8', 'replace').rstrip('\n'))
+        self.lines[name].put(None)
+
+    def expect(self, pattern: str, stream: str = 'stdout', timeout: float = DEADLINE) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines[stream].get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                line = None
+            if line is None:
+                raise AssertionError(f'no line matching {pattern!r} on {stream} within '
+                                     f'{timeout}s; {stream} so far: {self.seen[stream]!r}')
+            self.seen[stream].append(line)
+            match = re.search(pattern, line)
+            if match:
+                return match
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(DEADLINE)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(DEADLINE)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict:
+    (tmp_path / 'gn_prefork_handlers.py').write_text(HANDLERS)
+    (tmp_path / 'gn_prefork_broken.py').write_text(BROKEN)
+    (tmp_path / 'api_script.py').write_text(API_SCRIPT)
+    environ = dict(os.environ)
+    environ['PYTHONPATH'] = os.pathsep.join(filter(None, [str(tmp_path),
+                                                          environ.get('PYTHONPATH')]))
+    return environ
+
+
+@pytest.fixture
+def start():
+    procs: List[Proc] = []
+
+    def start_(argv: List[str], env: dict) -> Proc:
+        proc = Proc(argv, env)
+        procs.append(proc)
+        return proc
+
+    yield start_
+    for proc in procs:
+        proc.stop()
+
+
+def ask_pid(port: int) -> int:
+    """One connection: the pid of the worker that served it."""
+    with socket.create_connection(('127.0.0.1', port), timeout=DEADLINE) as c:
+        data = b''
+        while True:
+            chunk = c.recv(100)
+            if not chunk:
+                return int(data)
+            data += chunk
+
+
+def gone(pid: int) -> bool:
+    """True once ``pid`` has exited (a zombie counts: it no longer runs)."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0] in ('Z', 'X')
+    except FileNotFoundError:
+        return True
+
+
+def poll(condition: Callable[[], Any], what: str, timeout: float = DEADLINE) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f'{what} did not happen within {timeout}s')
+
+
+def test_workers_share_the_port_are_replaced_and_stop(start, env: dict) -> None:
+    proc = start(COMMAND + ['serve', 'gn_prefork_handlers:pid', '--port', '0',
+                            '--workers', '2', '--grace', '3'], env)
+    match = proc.expect(r'^greennet serve listening on 127\.0\.0\.1:(\d+) '
+                        r'\(gn_prefork_handlers:pid\) with 2 workers \(pids (\d+), (\d+)\)$')
+    port = int(match.group(1))
+    workers = {int(match.group(2)), int(match.group(3))}
+    assert proc.popen.pid not in workers
+
+    # both workers serve: the kernel spreads connections among the listeners
+    served = collections.Counter(ask_pid(port) for _ in range(200))
+    assert set(served) == workers, served
+
+    # kill one: the other keeps serving, and a replacement appears
+    victim = min(workers)
+    os.kill(victim, signal.SIGKILL)
+    # a connection the kernel queued for the victim just before it died is reset
+    # (SO_REUSEPORT); once the supervisor has seen it die, none is
+    proc.expect(rf'worker {victim} was killed by SIGKILL; starting another', 'stderr')
+    (survivor,) = workers - {victim}
+    replacement = proc.expect(r'worker (\d+) listening', 'stderr')
+    new_pid = int(replacement.group(1))
+    assert new_pid not in workers
+    seen = collections.Counter(ask_pid(port) for _ in range(200))
+    assert set(seen) == {survivor, new_pid}, seen
+
+    # SIGTERM: the supervisor stops every worker and exits
+    proc.popen.send_signal(signal.SIGTERM)
+    assert proc.popen.wait(DEADLINE) == 0
+    poll(lambda: gone(survivor) and gone(new_pid), 'the workers exiting')
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(('127.0.0.1', port), timeout=DEADLINE).close()
+
+
+def test_service_continues_while_a_worker_dies(start, env: dict) -> None:
+    """From the moment one worker is killed, every connection is answered (a retry is
+    allowed only for a connection reset in the moment of the kill)."""
+    proc = start(COMMAND + ['serve', 'gn_prefork_handlers:pid', '--port', '0',
+                            '--workers', '2', '--grace', '3'], env)
+    match = proc.expect(r'listening on 127\.0\.0\.1:(\d+) .* \(pids (\d+), (\d+)\)$')
+    port = int(match.group(1))
+    workers = {int(match.group(2)), int(match.group(3))}
+    victim = max(workers)
+    os.kill(victim, signal.SIGKILL)
+    answered = collections.Counter()
+    resets = 0
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        try:
+            pid = ask_pid(port)
+        except ConnectionResetError:
+            resets += 1
+            assert resets <= 5
+            continue
+        answered[pid] += 1
+        if any(p not in workers for p in answered):
+            break
+    assert any(p not in workers for p in answered), answered   # the replacement serves
+    assert (workers - {victim}) <= set(answered)               # the survivor served throughout
+
+
+def test_orphaned_workers_stop_by_themselves(start, env: dict) -> None:
+    """A worker whose supervisor was killed (SIGKILL, no chance to clean up) exits."""
+    proc = start(COMMAND + ['serve', 'gn_prefork_handlers:pid', '--port', '0',
+                            '--workers', '2', '--grace', '1'], env)
+    match = proc.expect(r'listening on 127\.0\.0\.1:(\d+) .* \(pids (\d+), (\d+)\)$')
+    pids = [int(match.group(2)), int(match.group(3))]
+    proc.popen.kill()
+    proc.popen.wait(DEADLINE)
+    poll(lambda: all(gone(pid) for pid in pids), 'the orphaned workers exiting')
+
+
+def test_prefork_on_a_unix_socket(start, env: dict, tmp_path: Path) -> None:
+    path = str(tmp_path / 'pre.sock')
+    proc = start(COMMAND + ['serve', 'gn_prefork_handlers:pid', '--path', path,
+                            '--workers', '2'], env)
+    match = proc.expect(rf'listening on {re.escape(path)} .* \(pids (\d+), (\d+)\)$')
+    workers = {int(match.group(1)), int(match.group(2))}
+    for _ in range(20):
+        with socket.socket(socket.AF_UNIX) as c:
+            c.settimeout(DEADLINE)
+            c.connect(path)
+            assert int(c.recv(100)) in workers
+    proc.popen.send_signal(signal.SIGTERM)
+    assert proc.popen.wait(DEADLINE) == 0
+    assert not os.path.exists(path)
+
+
+def test_port_in_use(env: dict) -> None:
+    with socket.socket() as busy:
+        busy.bind(('127.0.0.1', 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(COMMAND + ['serve', 'gn_prefork_handlers:pid', '--port',
+                                           str(port), '--workers', '2'],
+                                capture_output=True, timeout=DEADLINE, env=env)
+    assert result.returncode == 1
+    stderr = result.stderr.decode()
+    assert 'Traceback' not in stderr
+    assert stderr.strip() == (f'greennet serve: error: listen EADDRINUSE: address already '
+                              f'in use 127.0.0.1:{port}')
+
+
+@pytest.mark.parametrize('handler, words', [
+    ('gn_prefork_nothing_here:pid', ['cannot import', 'no such module']),
+    ('gn_prefork_broken:pid', ['cannot import', 'this module is broken']),
+])
+def test_a_handler_that_cannot_load_fails_the_start(handler: str, words: List[str],
+                                                    env: dict) -> None:
+    result = subprocess.run(COMMAND + ['serve', handler, '--port', '0', '--workers', '2'],
+                            capture_output=True, timeout=DEADLINE, env=env)
+    assert result.returncode == 2
+    stderr = result.stderr.decode()
+    assert 'Traceback' not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith('greennet serve: error: ')
+    for word in words:
+        assert word in lines[0]
+
+
+def test_the_python_api(start, env: dict, tmp_path: Path) -> None:
+    """``prefork.run_workers(...)``: the same service, from a program."""
+    proc = start([sys.executable, str(tmp_path / 'api_script.py')], env)
+    match = proc.expect(r'^ready (\d+) (\d+) (\d+)$')
+    port = int(match.group(1))
+    workers = {int(match.group(2)), int(match.group(3))}
+    served = {ask_pid(port) for _ in range(100)}
+    assert served == workers
+    proc.popen.send_signal(signal.SIGTERM)
+    assert proc.popen.wait(DEADLINE) == 0
+    poll(lambda: all(gone(pid) for pid in workers), 'the workers exiting')
+
+
+def test_prefork_arguments_are_checked() -> None:
+    from greennet.prefork import Prefork
+    with pytest.raises(ValueError):
+        Prefork('nocolon', 2, port=0)
+    with pytest.raises(ValueError):
+        Prefork('m:f', 0, port=0)
+    with pytest.raises(ValueError):
+        Prefork('m:f', 2)                      # neither port nor path
+    with pytest.raises(ValueError):
+        Prefork('m:f', 2, port=0, path='/tmp/x.sock')
+    with pytest.raises(ValueError):
+        Prefork('m:f', 2, port=0, grace=-1)
