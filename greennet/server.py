@@ -367,9 +367,11 @@ class Server(EventEmitter):
             self._signal = None
 
     def _emit_close(self) -> None:
-        if self._sock is None and not self._pool:
+        # Whether to close was decided when this was posted (Node's _emitCloseIfDrained):
+        # a listen() since then does not cancel it.
+        if self._sock is None:
             self._closed_event.set()
-            self.emit('close')
+        self.emit('close')
 
     def shutdown(self, timeout: Optional[float] = None) -> int:
         """Beyond Node, for deploys: stop accepting, wait up to ``timeout`` seconds for

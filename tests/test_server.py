@@ -594,3 +594,15 @@ def test_server_is_an_event_emitter_with_pep8_aliases():
     assert isinstance(server, net.EventEmitter)
     assert net.Server.get_connections is net.Server.getConnections
     assert net.Server.max_connections is net.Server.maxConnections
+
+
+def test_close_then_listen_at_once_still_emits_close_first():
+    server = net.createServer()
+    rec = Recorder(server, 'close', 'listening')
+    server.close()
+    server.listen(0, '127.0.0.1')
+    rec.wait('listening')
+    assert rec.names == ['close', 'listening']
+    server.close()
+    gevent.sleep(0.01)
+    assert rec.names == ['close', 'listening', 'close']
