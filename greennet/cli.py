@@ -55,6 +55,12 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     def __init__(self, prog: str) -> None:
         super().__init__(prog, max_help_position=30)
 
+    def _format_action(self, action: argparse.Action) -> str:
+        text = super()._format_action(action)
+        if isinstance(action, argparse._SubParsersAction):   # not a 'COMMAND' line first
+            text = text.split('\n', 1)[1]
+        return text
+
 
 def _port(text: str) -> int:
     try:
@@ -581,7 +587,10 @@ def _cmd_connect(args: argparse.Namespace) -> int:
                     break
                 out.write(data)
                 out.flush()
-        except BrokenPipeError:
+        except BrokenPipeError:   # stdout was closed (| head): done, quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
             return 0
         except OSError as exc:
             if interrupted:

@@ -13,6 +13,10 @@ the socket ``connecting`` and starts the socket's owner greenlet, which runs
    attempt but the last given ``autoSelectFamilyAttemptTimeout`` ms; 'connectionAttempt',
    'connectionAttemptFailed' and 'connectionAttemptTimeout' along the way, and one
    ``AggregateError`` when every attempt failed.
+
+Beyond Node, ``autoSelectFamilyOverlap=True`` follows RFC 8305 section 5 fully, as trio
+does: an attempt that passes its timeout keeps running while the next one starts, the
+first to connect wins and the others are closed.  The same events fire.
 """
 from __future__ import annotations
 
@@ -36,7 +40,8 @@ __all__ = [
 
 CONNECT_OPTIONS = ('port', 'host', 'path', 'localAddress', 'localPort', 'family', 'hints',
                    'lookup', 'autoSelectFamily', 'autoSelectFamilyAttemptTimeout',
-                   'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'blockList', 'timeout')
+                   'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'blockList', 'timeout',
+                   'autoSelectFamilyOverlap')
 _ALL_OPTIONS = tuple(dict.fromkeys(SOCKET_OPTIONS + CONNECT_OPTIONS))
 
 _defaults = {'autoSelectFamily': True, 'autoSelectFamilyAttemptTimeout': 250}
@@ -130,9 +135,9 @@ def _validate(opts: Dict[str, Any]) -> None:
     hints = opts.get('hints')
     if hints is not None and not is_int(hints):
         raise invalid_arg_type('options.hints', 'of type number', hints)
-    auto = opts.get('autoSelectFamily')
-    if auto is not None:
-        validate_bool(auto, 'options.autoSelectFamily')
+    for flag in ('autoSelectFamily', 'autoSelectFamilyOverlap'):
+        if opts.get(flag) is not None:
+            validate_bool(opts[flag], 'options.' + flag)
     attempt = opts.get('autoSelectFamilyAttemptTimeout')
     if attempt is not None:
         validate_int(attempt, 'options.autoSelectFamilyAttemptTimeout', 1)
@@ -265,6 +270,8 @@ def _connect_tcp(sock: Any, opts: Dict[str, Any]) -> Any:
         targets = _lookup(sock, host, opts, all_=auto)
     if len(targets) == 1:
         return _attempt(sock, targets[0][0], targets[0][1], port, opts, None)
+    if opts.get('autoSelectFamilyOverlap'):
+        return _Race(sock, _interleave(targets), port, opts).run()
     return _attempt_each(sock, _interleave(targets), port, opts)
 
 
@@ -306,33 +313,135 @@ def _attempt_each(sock: Any, targets: List[Tuple[str, int]], port: int, opts: Di
             sock.emit('connectionAttemptTimeout', ip, port, fam)
             continue
         return raw
-    if len(errors) == 1:
-        raise errors[0]
+    raise _all_failed(errors)
+
+
+def _all_failed(errors: List[BaseException]) -> BaseException:
+    """Node's error when every attempt failed: one AggregateError with its first code."""
     aggregate = AggregateError(errors)
     if errors:
         aggregate.code = getattr(errors[0], 'code', aggregate.code)
-    raise aggregate
+    return aggregate
 
 
-def _attempt(sock: Any, ip: str, fam: int, port: int, opts: Dict[str, Any],
-             timeout: Optional[float], report_failure: bool = True) -> Any:
-    """One connection attempt; the connected OS socket, or None if ``timeout`` passed."""
+class _Race:
+    """RFC 8305 section 5 connection attempts that overlap (``autoSelectFamilyOverlap``).
+
+    Runs in the socket's owner greenlet; the hub only records which attempt became
+    writable or which delay ran out, and kicks the owner.
+    """
+
+    def __init__(self, sock: Any, targets: List[Tuple[str, int]], port: int,
+                 opts: Dict[str, Any]) -> None:
+        self.sock = sock
+        self.targets = list(targets)
+        self.port = port
+        self.opts = opts
+        ms = opts.get('autoSelectFamilyAttemptTimeout') or getDefaultAutoSelectFamilyAttemptTimeout()
+        self.delay = ms / 1000.0
+        self.live: Dict[Any, Tuple[str, int, Any]] = {}   # raw socket -> (ip, family, watcher)
+        self.ready: List[Any] = []        # raw sockets the hub saw become writable
+        self.delay_over = False
+        self.timer: Any = None
+        self.errors: List[BaseException] = []
+        sock.autoSelectFamilyAttemptedAddresses = []
+
+    def run(self) -> Any:
+        sock = self.sock
+        try:
+            self._start_next()
+            while True:
+                sock._run_until(lambda: self.ready or self.delay_over or sock.destroyed)
+                if sock.destroyed:
+                    raise _Cancelled()
+                while self.ready:
+                    winner = self._settle(self.ready.pop(0))
+                    if winner is not None:
+                        return winner
+                if self.delay_over:
+                    self.delay_over = False
+                    newest = list(self.live.values())[-1] if self.live else None
+                    if newest is not None and self.targets:
+                        sock.emit('connectionAttemptTimeout', newest[0], self.port, newest[1])
+                    self._start_next()
+                if not self.live and not self.targets:
+                    raise _all_failed(self.errors)
+        finally:
+            self._stop_timer()
+            for raw in list(self.live):
+                self._drop(raw)
+
+    def _start_next(self) -> None:
+        """Start the next attempt; one that fails at once makes way for the next."""
+        sock, port = self.sock, self.port
+        while self.targets:
+            ip, fam = self.targets.pop(0)
+            sock.autoSelectFamilyAttemptedAddresses.append(f'{ip}:{port}')
+            try:
+                raw = _begin_attempt(sock, ip, fam, port, self.opts, report_failure=False)
+            except NodeError as err:
+                self.errors.append(err)
+                sock.emit('connectionAttemptFailed', ip, port, fam, err)
+                continue
+            watcher = sock._loop.io(raw.fileno(), 2)
+            watcher.ref = sock._refed
+            watcher.start(self._writable, raw)
+            self.live[raw] = (ip, fam, watcher)
+            self._restart_timer()
+            return
+
+    def _writable(self, raw: Any) -> None:      # hub
+        entry = self.live.get(raw)
+        if entry is not None:
+            entry[2].stop()
+            self.ready.append(raw)
+            self.sock._kick()
+
+    def _delay_passed(self) -> None:            # hub
+        self.delay_over = True
+        self.sock._kick()
+
+    def _restart_timer(self) -> None:
+        self._stop_timer()
+        if self.targets:
+            self.timer = self.sock._loop.timer(self.delay, 0.0, self.sock._refed)
+            self.timer.start(self._delay_passed)
+
+    def _stop_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.close()
+            self.timer = None
+
+    def _settle(self, raw: Any) -> Any:
+        """An attempt finished: return its socket if it connected, else record why."""
+        ip, fam, watcher = self.live.pop(raw)
+        watcher.close()
+        err = raw.getsockopt(_socket.SOL_SOCKET, _socket.SO_ERROR)
+        if not err:
+            return raw
+        raw.close()
+        error = system_error(err, 'connect', ip, self.port)
+        self.errors.append(error)
+        self.sock.emit('connectionAttemptFailed', ip, self.port, fam, error)
+        if not self.live:
+            self._start_next()     # nothing else running: do not wait out the delay
+        return None
+
+    def _drop(self, raw: Any) -> None:
+        _ip, _fam, watcher = self.live.pop(raw)
+        watcher.close()
+        raw.close()
+
+
+def _begin_attempt(sock: Any, ip: str, fam: int, port: int, opts: Dict[str, Any],
+                   report_failure: bool = True) -> Any:
+    """Check the blockList, emit 'connectionAttempt', bind the local address if one is
+    asked for, and start a non-blocking connect; returns the OS socket."""
     block_list = opts.get('blockList')
     if block_list is not None and block_list.check(ip.split('%')[0], 'ipv6' if fam == 6 else 'ipv4'):
         raise node_error('ERR_IP_BLOCKED', ip)
     sock.emit('connectionAttempt', ip, port, fam)
-    try:
-        return _connect_raw(sock, ip, fam, port, opts, timeout)
-    except NodeError as err:
-        if report_failure:
-            sock.emit('connectionAttemptFailed', ip, port, fam, err)
-        raise
-
-
-def _connect_raw(sock: Any, ip: str, fam: int, port: int, opts: Dict[str, Any],
-                 timeout: Optional[float]) -> Any:
-    af = _socket.AF_INET6 if fam == 6 else _socket.AF_INET
-    raw = _socket.socket(af, _socket.SOCK_STREAM)
+    raw = _socket.socket(_socket.AF_INET6 if fam == 6 else _socket.AF_INET, _socket.SOCK_STREAM)
     raw.setblocking(False)
     try:
         local, local_port = opts.get('localAddress'), opts.get('localPort')
@@ -343,17 +452,39 @@ def _connect_raw(sock: Any, ip: str, fam: int, port: int, opts: Dict[str, Any],
             except OSError as exc:
                 raise from_oserror(exc, 'bind', where, local_port or 0) from None
         err = raw.connect_ex((ip, port))
-        if err in (_errno.EINPROGRESS, _errno.EAGAIN):
-            outcome = _wait_fd(sock, raw, timeout)
-            if outcome == 'destroyed':
-                raise _Cancelled()
-            if outcome == 'timeout':
-                raw.close()
-                return None
-            err = raw.getsockopt(_socket.SOL_SOCKET, _socket.SO_ERROR)
+        if err not in (0, _errno.EINPROGRESS, _errno.EAGAIN):
+            raise system_error(err, 'connect', ip, port)
+        return raw
+    except NodeError as error:
+        raw.close()
+        if report_failure:
+            sock.emit('connectionAttemptFailed', ip, port, fam, error)
+        raise
+    except BaseException:
+        raw.close()
+        raise
+
+
+def _attempt(sock: Any, ip: str, fam: int, port: int, opts: Dict[str, Any],
+             timeout: Optional[float], report_failure: bool = True) -> Any:
+    """One connection attempt; the connected OS socket, or None if ``timeout`` passed."""
+    raw = _begin_attempt(sock, ip, fam, port, opts, report_failure)
+    try:
+        outcome = _wait_fd(sock, raw, timeout)
+        if outcome == 'destroyed':
+            raise _Cancelled()
+        if outcome == 'timeout':
+            raw.close()
+            return None
+        err = raw.getsockopt(_socket.SOL_SOCKET, _socket.SO_ERROR)
         if err:
             raise system_error(err, 'connect', ip, port)
         return raw
+    except NodeError as error:
+        raw.close()
+        if report_failure:
+            sock.emit('connectionAttemptFailed', ip, port, fam, error)
+        raise
     except BaseException:
         raw.close()
         raise

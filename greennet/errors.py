@@ -79,7 +79,8 @@ class AggregateError(NodeError, ExceptionGroup):  # type: ignore[misc]
         return super().__new__(cls, message or 'All connection attempts failed', list(errors))
 
     def __init__(self, errors: Any, message: str = '') -> None:
-        super().__init__(message or 'All connection attempts failed', list(errors))
+        # ExceptionGroup's __init__, not NodeError's (which would take the list for a code)
+        ExceptionGroup.__init__(self, message or 'All connection attempts failed', list(errors))
         first = getattr(self.exceptions[0], 'code', None)
         if isinstance(first, str):
             self.code = first
@@ -168,10 +169,10 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return f'type boolean ({str(value).lower()})'
     if isinstance(value, (int, float)):
-        return f'type number ({value!r})'
+        return f'type number ({js_number(value)})'
     if isinstance(value, str):
         shown = value if len(value) <= 28 else value[:25] + '...'
-        return f"type string ('{shown}')"
+        return f'type string ({shown!r})'
     if callable(value):
         return f'function {getattr(value, "__name__", "anonymous")}'
     return f'an instance of {type(value).__name__}'
@@ -186,21 +187,24 @@ def invalid_arg_value(name: str, value: Any, reason: str = 'is invalid') -> Node
 
 
 def out_of_range(name: str, expected: str, value: Any) -> NodeError:
-    return node_error('ERR_OUT_OF_RANGE', name, expected, show_number(value))
+    """Node's ERR_OUT_OF_RANGE; integers past 2**32 are shown as ``1_099_511_627_776``."""
+    shown = repr(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        shown = js_number(value)
+        if isinstance(value, int) or value.is_integer():
+            shown = f'{int(value):_}' if abs(value) > 2 ** 32 else shown
+    return node_error('ERR_OUT_OF_RANGE', name, expected, shown)
 
 
-def show_number(value: Any) -> str:
-    """A number as Node's range errors print it: ``NaN``, ``5`` for 5.0, and
-    ``1_099_511_627_776`` for integers past 2**32; anything else as ``repr``."""
-    if isinstance(value, float) and not value.is_integer():
+def js_number(value: float) -> str:
+    """A number as JavaScript prints it: ``NaN``, ``Infinity``, ``5`` for 5.0."""
+    if isinstance(value, float):
         if value != value:
             return 'NaN'
         if value in (float('inf'), float('-inf')):
             return 'Infinity' if value > 0 else '-Infinity'
-        return repr(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = int(value)
-        return f'{value:_}' if abs(value) > 2 ** 32 else str(value)
+        if value.is_integer():
+            return str(int(value))
     return repr(value)
 
 
