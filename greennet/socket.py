@@ -197,6 +197,7 @@ class Socket(EventEmitter):
             self._eof = self._ended = True
         if not self._writable_opt:
             self._ending = self._finished = True
+        self._start_owner(self._serve_until_closed)
 
     # ================================================================ construction
     @classmethod

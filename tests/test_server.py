@@ -606,3 +606,134 @@ def test_close_then_listen_at_once_still_emits_close_first():
     server.close()
     gevent.sleep(0.01)
     assert rec.names == ['close', 'listening', 'close']
+
+
+# ------------------------------------------------------------------ listen options
+
+def test_ipv6_only_binds_ipv6_without_ipv4():
+    server = net.createServer(echo)
+    ready = Event()
+    server.listen({'port': 0, 'host': '::', 'ipv6Only': True}, ready.set)
+    wait_for(ready)
+    port = server.address()['port']
+    try:
+        v6 = net.connect(port, '::1')
+        v6.write(b'six')
+        assert v6.readexactly(3) == b'six'
+        v6.destroy()
+        v4 = net.connect(port, '127.0.0.1')
+        with pytest.raises(ConnectionRefusedError):
+            v4.wait_connected(DEADLINE)
+    finally:
+        server.close()
+
+
+def test_reuse_port_lets_servers_share_a_port_and_the_kernel_spreads_connections():
+    port = free_port()
+    servers = []
+    for name in (b'a', b'b'):
+        server = net.createServer(lambda s, name=name: s.end(name))
+        ready = Event()
+        server.listen({'port': port, 'host': '127.0.0.1', 'reusePort': True}, ready.set)
+        wait_for(ready)
+        servers.append(server)
+    try:
+        answers = {net.connect(port, '127.0.0.1').read() for _ in range(64)}
+        assert answers == {b'a', b'b'}
+    finally:
+        for server in servers:
+            server.close()
+
+
+def test_the_exclusive_option_is_accepted():
+    server = net.createServer()
+    ready = Event()
+    server.listen({'port': 0, 'host': '127.0.0.1', 'exclusive': True}, ready.set)
+    wait_for(ready)
+    server.close()
+
+
+# ------------------------------------------------------------------ floods and blockList
+
+def test_a_flood_never_holds_more_than_max_connections(start_tcp_server):
+    limit, flood = 100, 2000
+    served = []
+    release = Event()
+    peak = [0]
+
+    def handler(sock):
+        served.append(sock)
+        peak[0] = max(peak[0], server.getConnections())
+        release.wait(DEADLINE)
+        sock.end(b'served')
+
+    server = start_tcp_server(handler)
+    server.maxConnections = limit
+    drops = []
+    server.on('drop', drops.append)
+    port = server.address()['port']
+    outcomes = []
+
+    def client():
+        sock = net.connect(port, '127.0.0.1')
+        sock.on('error', lambda e: None)
+        outcomes.append(sock.read())
+
+    clients = [gevent.spawn(client) for _ in range(flood)]
+    while len(served) + len(drops) < flood:
+        gevent.sleep(0.01)
+    release.set()
+    gevent.joinall(clients, timeout=30, raise_error=True)
+    assert len(served) == limit and peak[0] <= limit
+    assert len(drops) == flood - limit
+    assert outcomes.count(b'served') == limit and outcomes.count(b'') == flood - limit
+    late = net.connect(port, '127.0.0.1')
+    assert late.read() == b'served'
+
+
+def _blocked_server(family_host):
+    block = net.BlockList()
+    block.addAddress('127.0.0.2')
+    block.addAddress('::1', 'ipv6')
+    connections = []
+    server = net.createServer({'blockList': block}, lambda s: (connections.append(s), s.end(b'welcome')))
+    ready = Event()
+    server.listen(0, family_host, ready.set)
+    wait_for(ready)
+    return server, connections
+
+
+def test_block_list_closes_a_blocked_ipv4_peer_before_any_listener():
+    server, connections = _blocked_server('127.0.0.1')
+    port = server.address()['port']
+    try:
+        blocked = net.connect({'port': port, 'host': '127.0.0.1', 'localAddress': '127.0.0.2'})
+        assert blocked.read() == b''
+        assert connections == [] and server.getConnections() == 0
+        allowed = net.connect({'port': port, 'host': '127.0.0.1', 'localAddress': '127.0.0.3'})
+        assert allowed.read() == b'welcome'
+        assert len(connections) == 1
+    finally:
+        server.close()
+
+
+def test_block_list_closes_a_blocked_ipv6_peer():
+    server, connections = _blocked_server('::1')
+    try:
+        blocked = net.connect(server.address()['port'], '::1')
+        assert blocked.read() == b''
+        assert connections == []
+    finally:
+        server.close()
+
+
+def test_block_list_matches_ipv4_peers_of_a_dual_stack_server():
+    server, connections = _blocked_server('::')
+    port = server.address()['port']
+    try:
+        blocked = net.connect({'port': port, 'host': '127.0.0.1', 'localAddress': '127.0.0.2'})
+        assert blocked.read() == b''    # seen as ::ffff:127.0.0.2, blocked as 127.0.0.2
+        allowed = net.connect(port, '127.0.0.1')
+        assert allowed.read() == b'welcome'
+    finally:
+        server.close()
