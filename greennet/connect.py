@@ -195,7 +195,7 @@ def _connect_body(sock: Any, opts: Dict[str, Any]) -> None:
             raw.close()
         else:
             sock._connected(raw, is_ipc)
-    sock._serve_until_closed()
+    sock._serve_events()
 
 
 def _wait_fd(sock: Any, raw: Any, timeout: Optional[float]) -> str:

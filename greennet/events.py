@@ -210,7 +210,10 @@ class EventEmitter:
                 raise unhandled
             return False
         if len(listeners) == 1:
-            listeners[0](*args)
+            if len(args) == 1:     # a plain call keeps Python from recursing in C
+                listeners[0](args[0])
+            else:
+                listeners[0](*args)
         else:
             for fn in listeners:
                 fn(*args)

@@ -17,9 +17,14 @@ The contract:
   seconds.  A failure of the socket itself (ECONNRESET...) is raised as the
   socket's own error.  The spec's answer to any of these is to drop the connection;
   doing so is the caller's job (``sock.destroy()``).
-* Parsing is strict, and fails as soon as the bytes received so far cannot begin a
-  valid header (so a client speaking another protocol is told at once, not after the
-  timeout).  v1: "PROXY TCP4|TCP6 <src> <dst> <sport> <dport>\\r\\n" with single
+* Reads never ask for more than the header still has at the least (``sock.read(n)``
+  with ``n`` a lower bound of what is left, ``sock.readexactly()`` for the v2 block
+  whose length is announced), so a header shorter than 16 bytes ("PROXY
+  UNKNOWN\r\n") returns at once and a server-speaks-first protocol works behind it.
+* Parsing is strict, and fails as soon as it can tell (so a client speaking another
+  protocol is told at once, not after the timeout): at the first bytes that start
+  neither version, within a v1 line as it arrives, at the fixed 16 bytes of a v2
+  header before its address block is awaited.  v1: "PROXY TCP4|TCP6 <src> <dst> <sport> <dport>\\r\\n" with single
   spaces, canonical addresses of the announced family (no zone ids, no heading zeroes
   in IPv4 numbers), ports 0..65535 without heading zeroes, at most 107 bytes with the
   CRLF; "PROXY UNKNOWN...\\r\\n" is accepted with the rest of the line ignored.  v2:
@@ -50,7 +55,7 @@ from .errors import IncompleteReadError, NodeValueError, invalid_arg_type
 __all__ = ['ProxyHeader', 'ProxyProtocolError', 'parse_v1', 'parse_v2', 'read_header',
            'V2_SIGNATURE', 'V1_MAX_LENGTH', 'PP2_TYPE_ALPN', 'PP2_TYPE_AUTHORITY',
            'PP2_TYPE_CRC32C', 'PP2_TYPE_NOOP', 'PP2_TYPE_UNIQUE_ID', 'PP2_TYPE_SSL',
-           'PP2_TYPE_NETNS']
+           'PP2_TYPE_NETNS', 'crc32c']
 
 #: The 12 bytes every v2 header starts with.
 V2_SIGNATURE = b'\r\n\r\n\x00\r\nQUIT\n'
@@ -428,25 +433,38 @@ def read_header(sock: Any, timeout: Optional[float]) -> ProxyHeader:
         if exc is not timer:
             raise
         raise _error(f'timed out waiting for the PROXY header ({timeout} s)') from None
-    except IncompleteReadError as exc:
+    except IncompleteReadError as exc:     # inside a v2 header's address block or TLVs
         raise _error(f'connection closed before the PROXY header was complete '
-                     f'({_show(exc.partial)} arrived last)') from None
+                     f'({len(exc.partial)} of the {exc.expected} bytes after the fixed '
+                     f'part arrived)') from None
     finally:
         timer.close()
 
 
+def _more(sock: Any, buf: bytes, n: int) -> bytes:
+    """``buf`` and up to ``n`` more bytes, as soon as any are there (never more than
+    ``n``: the caller knows the header has at least that many left)."""
+    data = sock.read(n)
+    if not data:
+        raise _error(f'connection closed before the PROXY header was complete '
+                     f'(got {_show(buf)})')
+    return buf + data
+
+
 def _read_header(sock: Any) -> ProxyHeader:
-    buf = sock.readexactly(1)              # one byte first: fail fast on other protocols
-    if buf not in (b'P', b'\r'):
-        raise _error(f'no PROXY protocol header: the connection starts with {_show(buf)}')
-    buf += sock.readexactly(_PREFIX_LEN - 1)
+    buf = b''
+    while len(buf) < _PREFIX_LEN:          # 'PROXY ' or the v2 signature's first 6 bytes
+        buf = _more(sock, buf, _PREFIX_LEN - len(buf))
+        if not (_V1_PREFIX.startswith(buf) or V2_SIGNATURE.startswith(buf)):
+            raise _error(f'no PROXY protocol header: the connection starts with {_show(buf)}')
     if buf == _V1_PREFIX:
         return _read_v1(sock, buf)
-    if buf == V2_SIGNATURE[:_PREFIX_LEN]:
-        header16 = buf + sock.readexactly(_V2_HEADER_LEN - _PREFIX_LEN)
-        length = _v2_fixed(header16)[2]   # check what is there before waiting for more
-        return parse_v2(header16, sock.readexactly(length))
-    raise _error(f'no PROXY protocol header: the connection starts with {_show(buf)}')
+    while len(buf) < _V2_HEADER_LEN:
+        buf = _more(sock, buf, _V2_HEADER_LEN - len(buf))
+        if not V2_SIGNATURE.startswith(buf[:len(V2_SIGNATURE)]):
+            raise _error('bad PROXY v2 signature')
+    length = _v2_fixed(buf)[2]             # check what is there before waiting for more
+    return parse_v2(buf, sock.readexactly(length))
 
 
 def _read_v1(sock: Any, buf: bytes) -> ProxyHeader:
@@ -458,4 +476,4 @@ def _read_v1(sock: Any, buf: bytes) -> ProxyHeader:
         if len(buf) + need > V1_MAX_LENGTH:
             raise _error(f'PROXY v1 line longer than {V1_MAX_LENGTH} bytes: no CRLF in '
                          f'{_show(buf)}')
-        buf += sock.readexactly(need)
+        buf = _more(sock, buf, need)

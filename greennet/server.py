@@ -4,9 +4,10 @@ The core is small, in the manner of gevent's ``baseserver``: a listening socket 
 accept watcher runs in the hub (:meth:`Server._on_acceptable`), and a ``gevent.pool.Pool``
 that is the one place connections are counted and limited.  Each accepted connection is
 admitted (:meth:`Server._admit`: blockList, then ``maxConnections``) and handed to a new
-pool greenlet (:meth:`Server._serve`) that runs the 'connection' listeners and then
-dispatches that socket's events until it closes.  A connection counts from accept until
-its socket is destroyed; its greenlet leaves the pool then, even if a handler goes on.
+pool greenlet (:meth:`Server._serve`) that runs the 'connection' listeners.  The pool
+holds, for each open connection, its greenlet while the handler runs, then the socket
+itself: a connection counts from accept until its socket is destroyed, even if a handler
+goes on after that, and an idle connection holds no greenlet.
 
 Server events ('listening', 'close', 'error', 'drop') run in order in a short-lived
 greenlet of the server's, so their listeners may block too.
@@ -17,13 +18,13 @@ import _socket
 import errno as _errno
 import logging
 import os
-from collections import deque
 from collections.abc import Mapping
-from typing import Any, Callable, Deque, Dict, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from gevent import Greenlet, get_hub
 from gevent.event import Event
 from gevent.pool import Pool
+from greenlet import getcurrent, greenlet
 
 from ._options import (is_int, is_number, options as _options, pep8_aliases, validate_int,
                        validate_port)
@@ -102,13 +103,14 @@ class Server(EventEmitter):
         self._accept_io: Any = None
         self._accept_paused = False
         self._pool = Pool()
-        self._sockets: Set[Socket] = set()
+        # socket -> what stands for it in the pool: its greenlet, or the socket itself
+        self._sockets: Dict[Socket, Any] = {}
         self._max_connections: Optional[int] = None
         self.dropMaxConnection = False
         self._pipe_path: Optional[str] = None
         self._unlink_on_close = False
         self._refed = True
-        self._pending: Deque[Tuple[Callable[..., Any], tuple]] = deque()
+        self._pending: List[Tuple[Callable[..., Any], tuple]] = []
         self._dispatcher: Any = None
         self._signal_listener: Any = None
         self._signal: Any = None
@@ -129,7 +131,7 @@ class Server(EventEmitter):
         pending = self._pending
         try:
             while pending:
-                fn, args = pending.popleft()
+                fn, args = pending.pop(0)
                 try:
                     fn(*args)
                 except Exception as exc:   # a listener raised: the server goes on
@@ -298,24 +300,39 @@ class Server(EventEmitter):
             raw.close()
             self._post(self.emit, 'drop', payload)
             return
-        self._pool.spawn(self._serve, raw, peer if is_tcp else None)
+        # a raw greenlet: gevent's Greenlet costs about 1 KiB more per connection
+        handler = greenlet(self._serve, self._hub)
+        self._pool.add(handler)
+        self._hub.loop.run_callback(handler.switch, raw, peer if is_tcp else None)
 
     def _serve(self, raw: Any, peer: Any) -> None:
         """A connection's greenlet: the 'connection' listeners, then its socket's events."""
-        sock = Socket._accepted(raw, peer, self, self._socket_opts)
-        self._sockets.add(sock)
+        me = getcurrent()
         try:
-            self.emit('connection', sock)
-        except Exception as exc:   # a handler that raises costs its own socket only
-            sock._listener_failed(exc)
-        sock._serve_until_closed()
+            sock = Socket._accepted(raw, peer, self, self._socket_opts)
+            self._sockets[sock] = me
+            try:
+                self.emit('connection', sock)
+            except Exception as exc:   # a handler that raises costs its own socket only
+                sock._listener_failed(exc)
+            sock._serve_events()
+            if not sock.destroyed:     # the handler is done, the connection goes on
+                self._pool.discard(me)
+                self._pool.add(sock)
+                self._sockets[sock] = sock
+        finally:
+            if me in self._pool:
+                self._pool.discard(me)
+                self._connection_gone()
 
     def _connection_closed(self, sock: Socket) -> None:
         """A socket of this server was destroyed: it no longer counts."""
-        self._sockets.discard(sock)
-        owner = sock._owner
-        if owner in self._pool:
-            self._pool.discard(owner)
+        member = self._sockets.pop(sock, None)
+        if member is not None and member in self._pool:
+            self._pool.discard(member)
+        self._connection_gone()
+
+    def _connection_gone(self) -> None:
         if self._accept_paused and self._sock is not None and not self._full():
             self._resume_accepting()
         if self._sock is None and not self._pool:

@@ -25,13 +25,12 @@ from __future__ import annotations
 import _socket
 import errno as _errno
 import logging
-from collections import deque
-from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from gevent import get_hub
 from gevent._hub_primitives import Waiter  # type: ignore[import-not-found]
 from gevent.timeout import Timeout
-from greenlet import getcurrent
+from greenlet import getcurrent, greenlet
 
 from . import _encoding
 from ._options import (is_int, options as _options, pep8_aliases, validate_bool,
@@ -94,7 +93,7 @@ class Socket(EventEmitter):
         'connecting', 'destroyed', '_closed', '_error', 'allowHalfOpen', 'bytesRead',
         '_timeout_ms', '_timer', '_last_active', '_refed', '_peer', '_local',
         '_no_delay', '_keep_alive', '_reset_on_connect', '_signal', '_abort_listener',
-        '_connect_opts', 'autoSelectFamilyAttemptedAddresses', '_readable_opt',
+        'autoSelectFamilyAttemptedAddresses', '_readable_opt',
         '_writable_opt', '_block_list', '_host', '__weakref__',
     )
 
@@ -109,13 +108,14 @@ class Socket(EventEmitter):
         self._server: Any = None
         self._owner: Any = None
         self._parked = False
-        self._pending: Deque[Tuple[Callable[..., Any], tuple]] = deque()
-        self._waiters: List[Any] = []
+        # plain lists: an empty deque costs a 64-slot block per idle connection
+        self._pending: List[Tuple[Callable[..., Any], tuple]] = []
+        self._waiters: Optional[List[Any]] = None
         self._kick_scheduled = False
         self._reader: Any = None
         self._blocked = 0
         # read side
-        self._rbuf: Deque[bytes] = deque()
+        self._rbuf: List[bytes] = []
         self._rlen = 0
         self._flowing: Optional[bool] = None
         self._read_started = True
@@ -127,14 +127,14 @@ class Socket(EventEmitter):
         self._read_view = _read_view(hub)
         self._onread: Any = None
         # write side
-        self._wbuf: Deque[list] = deque()
+        self._wbuf: List[list] = []
         self._wlen = 0
         self._write_io: Any = None
         self._writing = False
         self._ending = False
         self._finished = False
         self._need_drain = False
-        self._finish_cbs: List[Callable[..., Any]] = []
+        self._finish_cbs: Optional[List[Callable[..., Any]]] = None
         self._bytes_dispatched = 0
         # lifecycle and Node-visible state
         self.connecting = False
@@ -154,7 +154,6 @@ class Socket(EventEmitter):
         self._reset_on_connect = False
         self._signal: Optional[AbortSignal] = None
         self._abort_listener: Any = None
-        self._connect_opts: Dict[str, Any] = {}
         self.autoSelectFamilyAttemptedAddresses: Optional[List[str]] = None
         self._readable_opt = opts.get('readable', True) is not False
         self._writable_opt = opts.get('writable', True) is not False
@@ -197,7 +196,6 @@ class Socket(EventEmitter):
             self._eof = self._ended = True
         if not self._writable_opt:
             self._ending = self._finished = True
-        self._start_owner(self._serve_until_closed)
 
     # ================================================================ construction
     @classmethod
@@ -225,9 +223,8 @@ class Socket(EventEmitter):
         self._is_ipc = is_ipc
         fd = raw.fileno()
         self._read_io = self._loop.io(fd, _READ)
-        self._write_io = self._loop.io(fd, _WRITE)
         if not self._refed:
-            self._read_io.ref = self._write_io.ref = False
+            self._read_io.ref = False
         if not is_ipc:
             if self._no_delay is not None:
                 self._apply_no_delay(self._no_delay)
@@ -259,7 +256,7 @@ class Socket(EventEmitter):
         pending = self._pending
         while True:
             while pending:
-                fn, args = pending.popleft()
+                fn, args = pending.pop(0)
                 fn(*args)
             if self._flowing and self._rbuf:
                 self._flow()
@@ -269,12 +266,20 @@ class Socket(EventEmitter):
                 continue
             return
 
+    def _has_work(self) -> bool:
+        """Is there anything for the owner to dispatch?"""
+        return bool(self._pending or (self._flowing and self._rbuf) or
+                    (self._eof and not self._ended and not self._rbuf and self._reader is None))
+
+    def _idle(self) -> bool:
+        return not self._has_work()
+
     def _flow(self) -> None:
         """Emit buffered data as 'data' events while the socket is flowing."""
         rbuf = self._rbuf
         decoder = self._decoder
         while self._flowing and rbuf:
-            chunk = rbuf.popleft()
+            chunk = rbuf.pop(0)
             self._rlen -= len(chunk)
             if decoder is not None:
                 chunk = decoder.decode(chunk)
@@ -294,51 +299,42 @@ class Socket(EventEmitter):
         current = getcurrent()
         if current is self._hub:
             self._kick()
-            return
-        owner = self._owner
-        if owner is None or owner.dead:
-            if self._pending:
-                self._start_owner(self._serve_pending)
-        if current is owner and not self._waiters:
-            return
-        if not self._kick_scheduled:
-            self._kick_scheduled = True
-            self._loop.run_callback(self._kick)
+        elif current is not self._owner or self._waiters:
+            if not self._kick_scheduled:
+                self._kick_scheduled = True
+                self._loop.run_callback(self._kick)
 
     def _kick(self) -> None:
-        """Hub only: resume the owner if it is parked here, and every blocked reader."""
+        """Hub only: resume the owner if it is parked here (or give the socket a
+        dispatcher if it has none and there is work), and every blocked reader."""
         self._kick_scheduled = False
         if self._parked:
             self._parked = False
             self._owner.switch()
-        if self._waiters:
-            waiters, self._waiters = self._waiters, []
+        elif self._owner is None and self._has_work():
+            _dispatch_in_a_dispatcher(self)
+        waiters = self._waiters
+        if waiters:
+            self._waiters = None
             for waiter in waiters:
                 waiter.switch(None)
+
+    def _serve_events(self) -> None:
+        """Owner: dispatch until there is nothing left to do, then let go of the greenlet.
+
+        An idle socket holds no greenlet: the next events go to a dispatcher.
+        """
+        try:
+            self._run_until(self._idle)
+        finally:
+            if self._owner is getcurrent():
+                self._owner = None
 
     def _start_owner(self, body: Callable[[], None]) -> None:
         from gevent import Greenlet
         owner = Greenlet(body)
         self._owner = owner
         owner.start()
-
-    def _serve_pending(self) -> None:
-        self._run_until(lambda: not self._pending)
-
-    def _serve_until_closed(self) -> None:
-        """The owner's last job: dispatch events until 'close' has been emitted."""
-        try:
-            self._run_until(self._is_closed)
-        finally:
-            if not self.destroyed:
-                self.destroy()
-                self._dispatch_quietly()
-
-    def _dispatch_quietly(self) -> None:
-        try:
-            self._dispatch()
-        except Exception as exc:
-            self._log_error(exc)
 
     def _is_closed(self) -> bool:
         return self._closed
@@ -401,7 +397,10 @@ class Socket(EventEmitter):
             self._update_reading()
 
     def _start_writing(self) -> None:
-        if not self._writing and self._write_io is not None:
+        if not self._writing and self._sock is not None:
+            if self._write_io is None:   # most writes never wait: make it on first need
+                self._write_io = self._loop.io(self._sock.fileno(), _WRITE)
+                self._write_io.ref = self._refed
             self._writing = True
             self._write_io.start(self._on_writable)
 
@@ -429,7 +428,7 @@ class Socket(EventEmitter):
             if sent < len(entry[0]):
                 entry[0] = entry[0][sent:]
                 break
-            wbuf.popleft()
+            wbuf.pop(0)
             if entry[1] is not None:
                 done.append(entry[1])
         if self._timeout_ms:
@@ -598,6 +597,8 @@ class Socket(EventEmitter):
             if self._finished or self.destroyed:
                 err = None if self._finished else node_error('ERR_STREAM_DESTROYED', 'end')
                 self._post(callback, err)
+            elif self._finish_cbs is None:
+                self._finish_cbs = [callback]
             else:
                 self._finish_cbs.append(callback)
         if self._ending or self.destroyed:
@@ -619,9 +620,9 @@ class Socket(EventEmitter):
         self._post(self._emit_finish)
 
     def _emit_finish(self) -> None:
-        callbacks, self._finish_cbs = self._finish_cbs, []
+        callbacks, self._finish_cbs = self._finish_cbs, None
         self.emit('finish')
-        for cb in callbacks:
+        for cb in callbacks or ():
             cb(None)
         if self._ended and not self.destroyed:
             self.destroy()
@@ -654,9 +655,9 @@ class Socket(EventEmitter):
         self._wlen = 0
         if dropped or self._finish_cbs:
             err = node_error('ERR_STREAM_DESTROYED', 'write')
-            for cb in dropped + self._finish_cbs:
+            for cb in dropped + (self._finish_cbs or []):
                 self._pending.append((cb, (err,)))
-            self._finish_cbs = []
+            self._finish_cbs = None
         server = self._server
         if server is not None:
             server._connection_closed(self)
@@ -1063,11 +1064,13 @@ class Socket(EventEmitter):
             else:
                 while not ready():
                     waiter = Waiter(self._hub)
+                    if self._waiters is None:
+                        self._waiters = []
                     self._waiters.append(waiter)
                     try:
                         waiter.get()
                     finally:
-                        if waiter in self._waiters:
+                        if self._waiters and waiter in self._waiters:
                             self._waiters.remove(waiter)
             return True
         except Timeout as t:
@@ -1122,14 +1125,14 @@ class Socket(EventEmitter):
             if len(first) > n:
                 rbuf[0] = first[n:]
             else:
-                rbuf.popleft()
+                rbuf.pop(0)
         else:
             parts = []
             want = n
             while rbuf and want > 0:
-                chunk = rbuf.popleft()
+                chunk = rbuf.pop(0)
                 if len(chunk) > want:
-                    rbuf.appendleft(chunk[want:])
+                    rbuf.insert(0, chunk[want:])
                     chunk = chunk[:want]
                 parts.append(chunk)
                 want -= len(chunk)
@@ -1273,6 +1276,39 @@ class Socket(EventEmitter):
             self.destroy()
         else:
             self.destroySoon()
+
+
+# ==================================================================== dispatchers
+
+#: idle dispatcher greenlets kept per hub, ready for the next socket with events
+_MAX_IDLE_DISPATCHERS = 256
+
+
+def _dispatch_in_a_dispatcher(sock: Socket) -> None:
+    """Hub: run the events of ``sock``, which has no owner, in a dispatcher greenlet.
+
+    Dispatchers are kept in a per-hub free list, so an idle connection holds no
+    greenlet and the number of greenlets follows the events being dispatched at once.
+    """
+    hub = sock._hub
+    idle = getattr(hub, '_greennet_dispatchers', None)
+    if idle is None:
+        idle = hub._greennet_dispatchers = []
+    dispatcher = idle.pop() if idle else greenlet(_dispatcher_main, hub)
+    sock._owner = dispatcher
+    dispatcher.switch(sock)
+
+
+def _dispatcher_main(sock: Socket) -> None:
+    hub = sock._hub
+    idle = hub._greennet_dispatchers
+    me = getcurrent()
+    while True:
+        sock._serve_events()
+        if len(idle) >= _MAX_IDLE_DISPATCHERS:
+            return
+        idle.append(me)
+        sock = hub.switch()
 
 
 # ==================================================================== helpers

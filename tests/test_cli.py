@@ -12,7 +12,6 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -126,12 +125,6 @@ def handlers(tmp_path: Path) -> dict:
 def run(*args: str, input: bytes = b'', env: Optional[dict] = None) -> subprocess.CompletedProcess:
     return subprocess.run(COMMAND + list(args), input=input, capture_output=True,
                           timeout=DEADLINE, env=env)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def listening_port(proc: Proc) -> int:
@@ -270,8 +263,37 @@ def test_connect_exits_when_the_server_closes(run_bg, handlers: dict) -> None:
         proc.stderr.close()
 
 
-def test_connect_refused_is_one_line(run_bg) -> None:
-    result = run('connect', '127.0.0.1', str(free_port()))
+def test_connect_with_only_a_port_goes_to_localhost(run_bg) -> None:
+    port = listening_port(run_bg('echo', '--port', '0'))
+    result = run('connect', str(port), input=b'local\n')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b'local\n'
+
+
+def test_connect_stops_on_ctrl_c(run_bg) -> None:
+    port = listening_port(run_bg('echo', '--port', '0'))
+    proc = subprocess.Popen(COMMAND + ['connect', '127.0.0.1', str(port)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        proc.stdin.write(b'first\n')
+        proc.stdin.flush()
+        assert proc.stdout.readline() == b'first\n'   # connected, and both ways work
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(DEADLINE) == 130
+        assert b'Traceback' not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for f in (proc.stdin, proc.stdout, proc.stderr):
+            f.close()
+
+
+def test_connect_refused_is_one_line() -> None:
+    with socket.socket() as closed:       # bound, not listening: connecting is refused
+        closed.bind(('127.0.0.1', 0))
+        result = run('connect', '127.0.0.1', str(closed.getsockname()[1]))
     assert result.returncode == 1
     line = assert_one_line_error(result, 'ECONNREFUSED')
     assert line.startswith('greennet connect: error: connect ECONNREFUSED 127.0.0.1:')
