@@ -40,7 +40,9 @@ __all__ = ['Server', 'createServer', 'SERVER_OPTIONS', 'LISTEN_OPTIONS']
 log = logging.getLogger('greennet')
 
 SERVER_OPTIONS = ('allowHalfOpen', 'highWaterMark', 'keepAlive', 'keepAliveInitialDelay',
-                  'noDelay', 'pauseOnConnect', 'blockList', 'maxConnectionsPolicy')
+                  'noDelay', 'pauseOnConnect', 'blockList', 'maxConnectionsPolicy',
+                  'proxyProtocol', 'proxyProtocolTimeout')
+DEFAULT_PROXY_PROTOCOL_TIMEOUT = 5000   # ms
 LISTEN_OPTIONS = ('port', 'host', 'path', 'backlog', 'exclusive', 'ipv6Only', 'reusePort',
                   'readableAll', 'writableAll', 'signal', 'fd', 'handle')
 DEFAULT_BACKLOG = 511
@@ -69,10 +71,19 @@ class Server(EventEmitter):
 
     Options (dict or keywords, either spelling): ``allowHalfOpen``, ``highWaterMark``,
     ``keepAlive``, ``keepAliveInitialDelay``, ``noDelay``, ``pauseOnConnect`` and
-    ``blockList``, applied to every accepted socket; and, beyond Node,
-    ``maxConnectionsPolicy``: 'drop' (Node's, the default) closes a connection over
-    ``maxConnections`` at once, 'pause' stops accepting until a slot frees (connections
-    wait in the kernel's backlog).
+    ``blockList``, applied to every accepted socket; and, beyond Node:
+
+    * ``maxConnectionsPolicy``: 'drop' (Node's, the default) closes a connection over
+      ``maxConnections`` at once, 'pause' stops accepting until a slot frees
+      (connections wait in the kernel's backlog).
+    * ``proxyProtocol=True``: every connection starts with a PROXY protocol v1 or v2
+      header (HAProxy's ``send-proxy``, nginx, AWS NLB).  The header is read (within
+      ``proxyProtocolTimeout`` ms, 5000 by default) before anything else: the socket's
+      ``remoteAddress``/``remotePort``/``remoteFamily``, the blockList and the 'drop'
+      payload then see the real client, and the header's bytes never reach the
+      handler.  A missing, malformed or late header closes the connection, is logged,
+      and fires 'proxyError' ``(error, {'remoteAddress', 'remotePort'})`` with the
+      balancer's end.
     """
 
     _node_attributes = ('dropMaxConnection', 'maxConnectionsPolicy')
@@ -92,6 +103,13 @@ class Server(EventEmitter):
         delay = opts.get('keepAliveInitialDelay')
         if delay is not None and not is_number(delay):
             raise invalid_arg_type('options.keepAliveInitialDelay', 'of type number', delay)
+        self._proxy_protocol = opts.pop('proxyProtocol', False)
+        if not isinstance(self._proxy_protocol, bool):
+            raise invalid_arg_type('options.proxyProtocol', 'of type boolean', self._proxy_protocol)
+        proxy_timeout = opts.pop('proxyProtocolTimeout', DEFAULT_PROXY_PROTOCOL_TIMEOUT)
+        if not is_number(proxy_timeout) or proxy_timeout < 0:
+            raise invalid_arg_type('options.proxyProtocolTimeout', 'a non-negative number', proxy_timeout)
+        self._proxy_timeout = proxy_timeout / 1000.0
         policy = opts.pop('maxConnectionsPolicy', 'drop')
         if policy not in ('drop', 'pause'):
             raise invalid_arg_value('options.maxConnectionsPolicy', policy, "must be 'drop' or 'pause'")
@@ -292,6 +310,9 @@ class Server(EventEmitter):
     def _admit(self, raw: Any, peer: Any) -> None:
         """Hub: let a new connection in, or close it (blocked address, over the limit)."""
         is_tcp = raw.family != _socket.AF_UNIX
+        if self._proxy_protocol:    # the peer is the balancer: admit after the header
+            self._spawn_handler(raw, peer if is_tcp else None, counted=False)
+            return
         if is_tcp and self._block_list is not None and self._block_list.check_host(peer[0]):
             raw.close()
             return
@@ -300,16 +321,25 @@ class Server(EventEmitter):
             raw.close()
             self._post(self.emit, 'drop', payload)
             return
+        self._spawn_handler(raw, peer if is_tcp else None, counted=True)
+
+    def _spawn_handler(self, raw: Any, peer: Any, counted: bool) -> None:
         # a raw greenlet: gevent's Greenlet costs about 1 KiB more per connection
         handler = greenlet(self._serve, self._hub)
-        self._pool.add(handler)
-        self._hub.loop.run_callback(handler.switch, raw, peer if is_tcp else None)
+        if counted:
+            self._pool.add(handler)
+        self._hub.loop.run_callback(handler.switch, raw, peer)
 
     def _serve(self, raw: Any, peer: Any) -> None:
         """A connection's greenlet: the 'connection' listeners, then its socket's events."""
         me = getcurrent()
         try:
             sock = Socket._accepted(raw, peer, self, self._socket_opts)
+            if self._proxy_protocol:
+                if not self._admit_proxied(sock):
+                    sock._serve_events()
+                    return
+                self._pool.add(me)
             self._sockets[sock] = me
             try:
                 self.emit('connection', sock)
@@ -324,6 +354,39 @@ class Server(EventEmitter):
             if me in self._pool:
                 self._pool.discard(me)
                 self._connection_gone()
+
+    def _admit_proxied(self, sock: Socket) -> bool:
+        """Read the PROXY header, then admit the real client as ``_admit`` does."""
+        from .proxy import read_header
+        balancer = sock._peer
+        try:
+            header = read_header(sock, self._proxy_timeout)
+        except Exception as err:   # malformed, missing, late, or the socket failed
+            where = {'remoteAddress': sock.remoteAddress, 'remotePort': sock.remotePort}
+            log.warning('greennet: closing a connection from %s: bad PROXY header: %s', balancer, err)
+            sock.destroy()
+            self._post(self.emit, 'proxyError', err, where)
+            return False
+        if header.family in ('IPv4', 'IPv6'):
+            sock._peer = (header.source_address, header.source_port) if header.family == 'IPv4' \
+                else (header.source_address, header.source_port, 0, 0)
+        remote = sock._peer
+        if isinstance(remote, tuple) and self._block_list is not None and \
+                self._block_list.check_host(remote[0]):
+            sock.destroy()
+            return False
+        if self._full():
+            payload = None
+            if isinstance(remote, tuple):
+                local = (header.dest_address, header.dest_port) if header.family in ('IPv4', 'IPv6') \
+                    else sock._sockname()
+                payload = {'localAddress': local[0], 'localPort': local[1],
+                           'localFamily': _family_of(local), 'remoteAddress': remote[0],
+                           'remotePort': remote[1], 'remoteFamily': sock.remoteFamily}
+            sock.destroy()
+            self._post(self.emit, 'drop', payload)
+            return False
+        return True
 
     def _connection_closed(self, sock: Socket) -> None:
         """A socket of this server was destroyed: it no longer counts."""
@@ -584,6 +647,10 @@ def _adopt_listener(handle: Any) -> Any:
         raw.close()
         raise node_error('ERR_INVALID_FD_TYPE', 'not a stream socket')
     return raw
+
+
+def _family_of(address: Any) -> Optional[str]:
+    return 'IPv6' if ':' in str(address[0]) else 'IPv4'
 
 
 def _drop_payload(raw: Any, peer: Any) -> Dict[str, Any]:

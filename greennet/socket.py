@@ -905,7 +905,10 @@ class Socket(EventEmitter):
     @property
     def remoteFamily(self) -> Optional[str]:
         """'IPv4' or 'IPv6' (None for IPC and before connecting)."""
-        return self._family() if isinstance(self._peername(), tuple) else None
+        peer = self._peername()
+        if not isinstance(peer, tuple) or self._is_ipc:
+            return None
+        return 'IPv6' if len(peer) == 4 else 'IPv4'   # the peer may be a proxied client
 
     @property
     def localAddress(self) -> Optional[str]:

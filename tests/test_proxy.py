@@ -676,3 +676,245 @@ def test_haproxy_health_checks_send_the_local_command(haproxy):
     header = haproxy.checks[0]
     assert (header.version, header.command, header.family) == (2, 'LOCAL', None)
     assert header.source_address is None and header.source_port is None
+
+
+# ==================================================================== the server option
+
+def proxied_server(**options):
+    """A greennet server with proxyProtocol=True that answers who it thinks the client
+    is, then echoes the rest."""
+    seen = []
+
+    def handler(sock):
+        seen.append(sock)
+        sock.write(f'{sock.remoteAddress} {sock.remotePort} {sock.remoteFamily}\n'.encode())
+        sock.pipe(sock)
+
+    server = net.createServer({'proxyProtocol': True, **options}, handler)
+    listening = Event()
+    server.listen(0, '127.0.0.1', listening.set)
+    assert listening.wait(DEADLINE)
+    server.seen = seen
+    return server
+
+
+def raw_client(server, data=b''):
+    client = gsocket.create_connection(('127.0.0.1', server.address()['port']), timeout=DEADLINE)
+    if data:
+        client.sendall(data)
+    return client
+
+
+def recv_line(client):
+    line = b''
+    while not line.endswith(b'\n'):
+        chunk = client.recv(1)
+        if not chunk:
+            break
+        line += chunk
+    return line
+
+
+def test_the_proxy_protocol_option_shows_the_real_client_to_the_handler():
+    server = proxied_server()
+    try:
+        client = raw_client(server, b'PROXY TCP4 203.0.113.7 127.0.0.1 51000 80\r\nhello')
+        assert recv_line(client) == b'203.0.113.7 51000 IPv4\n'
+        assert client.recv(5) == b'hello'          # the header's bytes never reach the handler
+        client.close()
+    finally:
+        server.shutdown(0)
+
+
+def test_the_proxy_protocol_option_takes_v2_and_ipv6_clients():
+    server = proxied_server()
+    header = v2_bytes(0x21, 0x21, pysocket.inet_pton(pysocket.AF_INET6, '2001:db8::5') +
+                      pysocket.inet_pton(pysocket.AF_INET6, '2001:db8::1') + struct.pack('!HH', 4242, 443))
+    try:
+        client = raw_client(server, header + b'v2 payload')
+        assert recv_line(client) == b'2001:db8::5 4242 IPv6\n'
+        assert client.recv(10) == b'v2 payload'
+        client.close()
+    finally:
+        server.shutdown(0)
+
+
+def test_a_local_header_keeps_the_connection_s_own_addresses():
+    server = proxied_server()
+    try:
+        client = raw_client(server, v2_bytes(0x20, 0x00, b""))
+        address, port, family = recv_line(client).split()
+        assert (address, int(port), family) == (b'127.0.0.1', client.getsockname()[1], b'IPv4')
+        client.close()
+    finally:
+        server.shutdown(0)
+
+
+@pytest.mark.parametrize('sent', [b'GET / HTTP/1.1\r\n\r\n', b'PROXY TCP4 1.2.3.4 nonsense\r\n'])
+def test_a_missing_or_malformed_header_closes_the_connection_with_proxy_error(sent, caplog):
+    server = proxied_server()
+    errors = AsyncResult()
+    server.on('proxyError', lambda err, where: errors.set((err, where)))
+    try:
+        with caplog.at_level('WARNING', logger='greennet'):
+            client = raw_client(server, sent)
+            assert client.recv(100) == b''
+            err, where = errors.get(timeout=DEADLINE)
+        assert err.code == 'ERR_PROXY_PROTOCOL' and where['remoteAddress'] == '127.0.0.1'
+        assert server.seen == [] and server.getConnections() == 0
+        assert any('PROXY header' in r.getMessage() for r in caplog.records)
+        client.close()
+    finally:
+        server.shutdown(0)
+
+
+def test_a_header_that_never_comes_is_bounded_by_the_timeout():
+    server = proxied_server(proxyProtocolTimeout=100)
+    errors = AsyncResult()
+    server.on('proxyError', lambda err, where: errors.set(err))
+    try:
+        client = raw_client(server, b'PROXY TCP4')     # and then nothing
+        assert 'timed out' in str(errors.get(timeout=DEADLINE))
+        assert client.recv(10) == b''
+        client.close()
+    finally:
+        server.shutdown(0)
+
+
+def test_the_block_list_sees_the_proxied_client():
+    block = net.BlockList()
+    block.addAddress('203.0.113.66')
+    server = proxied_server(blockList=block)
+    try:
+        blocked = raw_client(server, b'PROXY TCP4 203.0.113.66 127.0.0.1 1 80\r\n')
+        assert blocked.recv(10) == b''
+        allowed = raw_client(server, b'PROXY TCP4 203.0.113.67 127.0.0.1 1 80\r\n')
+        assert recv_line(allowed) == b'203.0.113.67 1 IPv4\n'
+        assert len(server.seen) == 1
+        blocked.close()
+        allowed.close()
+    finally:
+        server.shutdown(0)
+
+
+def test_the_drop_payload_names_the_proxied_client():
+    server = proxied_server()
+    server.maxConnections = 0
+    drops = AsyncResult()
+    server.on('drop', drops.set)
+    try:
+        client = raw_client(server, b'PROXY TCP4 198.51.100.9 192.0.2.1 6000 443\r\n')
+        assert drops.get(timeout=DEADLINE) == {
+            'localAddress': '192.0.2.1', 'localPort': 443, 'localFamily': 'IPv4',
+            'remoteAddress': '198.51.100.9', 'remotePort': 6000, 'remoteFamily': 'IPv4'}
+        client.close()
+    finally:
+        server.shutdown(0)
+
+
+def test_proxy_protocol_option_must_be_a_boolean():
+    with pytest.raises(TypeError) as info:
+        net.createServer({'proxyProtocol': 'yes'})
+    assert info.value.code == 'ERR_INVALID_ARG_TYPE'
+
+
+BALANCER_CONFIG = """\
+global
+    maxconn 256
+
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+
+frontend fe_v1
+    bind 127.0.0.1:{fe_v1}
+    default_backend be_v1
+
+backend be_v1
+    server worker1 127.0.0.1:{worker1} send-proxy
+
+frontend fe_v2
+    bind 127.0.0.1:{fe_v2}
+    default_backend be_v2
+
+backend be_v2
+    server worker2 127.0.0.1:{worker2} send-proxy-v2
+
+frontend ready
+    bind 127.0.0.1:{ready}
+    tcp-request connection reject
+"""
+
+
+@pytest.fixture
+def balancer(tmp_path):
+    """HAProxy on loopback in front of two greennet workers with proxyProtocol=True,
+    one behind send-proxy (v1), one behind send-proxy-v2; both block 127.0.0.4."""
+    if HAPROXY is None:
+        pytest.skip('haproxy is not installed (apt-get install -y haproxy)')
+    block = net.BlockList()
+    block.addAddress('127.0.0.4')
+    workers = [proxied_server(blockList=block), proxied_server(blockList=block)]
+    ports = {'fe_v1': free_port(), 'fe_v2': free_port(), 'ready': free_port(),
+             'worker1': workers[0].address()['port'], 'worker2': workers[1].address()['port']}
+    config = tmp_path / 'balancer.cfg'
+    config.write_text(BALANCER_CONFIG.format(**ports))
+    log = open(tmp_path / 'balancer.log', 'wb')
+    proc = gsubprocess.Popen([HAPROXY, '-db', '-f', str(config)], stdin=gsubprocess.DEVNULL,
+                             stdout=log, stderr=gsubprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            assert proc.poll() is None, (tmp_path / 'balancer.log').read_text()
+            try:
+                gsocket.create_connection(('127.0.0.1', ports['ready']), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, 'haproxy did not start'
+                gevent.sleep(0.02)
+        yield {'v1': ports['fe_v1'], 'v2': ports['fe_v2'], 'workers': workers}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except gsubprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+        for worker in workers:
+            worker.shutdown(0)
+
+
+def through_balancer(port, source):
+    client = gsocket.socket()
+    client.settimeout(DEADLINE)
+    client.bind((source, 0))
+    client.connect(('127.0.0.1', port))
+    return client
+
+
+@pytest.mark.parametrize('version', ['v1', 'v2'])
+def test_behind_haproxy_the_handler_sees_the_client_and_bytes_round_trip(balancer, version):
+    client = through_balancer(balancer[version], '127.0.0.3')
+    assert recv_line(client) == f'127.0.0.3 {client.getsockname()[1]} IPv4\n'.encode()
+    payload = os.urandom(300_000)
+    sender = gevent.spawn(client.sendall, payload)
+    received = b''
+    while len(received) < len(payload):
+        chunk = client.recv(65536)
+        assert chunk, 'the connection closed early'
+        received += chunk
+    sender.get(timeout=DEADLINE)
+    assert received == payload
+    client.close()
+
+
+@pytest.mark.parametrize('version', ['v1', 'v2'])
+def test_behind_haproxy_the_block_list_applies_to_the_real_client(balancer, version):
+    blocked = through_balancer(balancer[version], '127.0.0.4')
+    assert blocked.recv(100) == b''
+    blocked.close()
+    assert all(w.seen == [] or all(s.remoteAddress != '127.0.0.4' for s in w.seen)
+               for w in balancer['workers'])
