@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import _socket
 import errno as _errno
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ._options import (is_int, is_number, options as _options, validate_bool,
@@ -443,7 +444,7 @@ def _begin_attempt(sock: Any, ip: str, fam: int, port: int, opts: Dict[str, Any]
     sock.emit('connectionAttempt', ip, port, fam)
     raw = _socket.socket(_socket.AF_INET6 if fam == 6 else _socket.AF_INET, _socket.SOCK_STREAM)
     raw.setblocking(False)
-    try:
+    with _closed_if_failed(sock, raw, ip, port, fam, report_failure):
         local, local_port = opts.get('localAddress'), opts.get('localPort')
         if local or local_port:
             where = local or ('::' if fam == 6 else '0.0.0.0')
@@ -454,7 +455,16 @@ def _begin_attempt(sock: Any, ip: str, fam: int, port: int, opts: Dict[str, Any]
         err = raw.connect_ex((ip, port))
         if err not in (0, _errno.EINPROGRESS, _errno.EAGAIN):
             raise system_error(err, 'connect', ip, port)
-        return raw
+    return raw
+
+
+@contextmanager
+def _closed_if_failed(sock: Any, raw: Any, ip: str, port: int, fam: int,
+                      report_failure: bool) -> Iterator[None]:
+    """Close the attempt's socket if it fails; report a Node error as
+    'connectionAttemptFailed' unless the caller reports it."""
+    try:
+        yield
     except NodeError as error:
         raw.close()
         if report_failure:
@@ -469,7 +479,7 @@ def _attempt(sock: Any, ip: str, fam: int, port: int, opts: Dict[str, Any],
              timeout: Optional[float], report_failure: bool = True) -> Any:
     """One connection attempt; the connected OS socket, or None if ``timeout`` passed."""
     raw = _begin_attempt(sock, ip, fam, port, opts, report_failure)
-    try:
+    with _closed_if_failed(sock, raw, ip, port, fam, report_failure):
         outcome = _wait_fd(sock, raw, timeout)
         if outcome == 'destroyed':
             raise _Cancelled()
@@ -479,15 +489,7 @@ def _attempt(sock: Any, ip: str, fam: int, port: int, opts: Dict[str, Any],
         err = raw.getsockopt(_socket.SOL_SOCKET, _socket.SO_ERROR)
         if err:
             raise system_error(err, 'connect', ip, port)
-        return raw
-    except NodeError as error:
-        raw.close()
-        if report_failure:
-            sock.emit('connectionAttemptFailed', ip, port, fam, error)
-        raise
-    except BaseException:
-        raw.close()
-        raise
+    return raw
 
 
 # ==================================================================== lookup

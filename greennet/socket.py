@@ -1059,7 +1059,7 @@ class Socket(EventEmitter):
         current = getcurrent()
         if current is self._hub:
             raise RuntimeError('greennet: cannot block in the hub (a watcher callback)')
-        timer = Timeout._start_new_or_dummy(timeout)
+        timer = Timeout._start_new_or_dummy(timeout) if timeout is not None else None
         self._blocked += 1
         try:
             if current is self._owner:
@@ -1077,12 +1077,13 @@ class Socket(EventEmitter):
                             self._waiters.remove(waiter)
             return True
         except Timeout as t:
-            if t is not timer:
+            if timer is None or t is not timer:
                 raise
             return False
         finally:
             self._blocked -= 1
-            timer.close()
+            if timer is not None:
+                timer.close()
 
     def _begin_read(self) -> None:
         if self._flowing:
@@ -1108,6 +1109,9 @@ class Socket(EventEmitter):
             self._update_reading()
         if self._eof and not self._rbuf and not self._ended:
             self._wake()   # the owner emits 'end' now that the end was consumed
+
+    def _has_data_or_done(self) -> bool:
+        return bool(self._rbuf) or self._eof or self.destroyed
 
     def _read_done(self) -> bool:
         return self._eof or self.destroyed
@@ -1156,7 +1160,8 @@ class Socket(EventEmitter):
                 if self._rbuf:
                     return self._take(-1)
             else:
-                self._block_until(lambda: self._rbuf or self._read_done())
+                if not self._rbuf:
+                    self._block_until(self._has_data_or_done)
                 if self._rbuf:
                     return self._take(n)
             self._raise_if_failed()
