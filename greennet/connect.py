@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import _socket
 import errno as _errno
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -32,6 +33,8 @@ from .addresses import BlockList, isIP
 from .errors import (AggregateError, NodeError, from_oserror, invalid_arg_type,
                      invalid_arg_value, lookup_error, node_error, system_error)
 from .socket import SOCKET_OPTIONS
+
+log = logging.getLogger('greennet')
 
 __all__ = [
     'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily',
@@ -189,12 +192,14 @@ def _connect_body(sock: Any, opts: Dict[str, Any]) -> None:
     except _Cancelled:
         pass
     except Exception as err:   # a NodeError, or a listener of a connect event raised
+        log.debug('connect to %s failed: %s', sock._host, err)
         if not sock.destroyed:
             sock.destroy(err)
     else:
         if sock.destroyed:
             raw.close()
         else:
+            log.debug('connected to %s', sock._host)
             sock._connected(raw, is_ipc)
     sock._serve_events()
 

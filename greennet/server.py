@@ -258,6 +258,7 @@ class Server(EventEmitter):
         self._start(raw, backlog, path)
 
     def _listen_failed(self, error: BaseException) -> None:
+        log.debug('server listen failed: %s', error)
         self._post(self._emit_error, error)
 
     def _start(self, raw: Any, backlog: int, path: Optional[str]) -> None:
@@ -270,6 +271,7 @@ class Server(EventEmitter):
         self._accept_io.ref = self._refed
         self._accept_paused = False
         self._accept_io.start(self._on_acceptable)
+        log.debug('server listening on %r (backlog %d)', self.address(), backlog)
         self._post(self._emit_listening)
 
     def _emit_listening(self) -> None:
@@ -314,10 +316,13 @@ class Server(EventEmitter):
             self._spawn_handler(raw, peer if is_tcp else None, counted=False)
             return
         if is_tcp and self._block_list is not None and self._block_list.check_host(peer[0]):
+            log.debug('server %r: closed a connection from blocked %s', self.address(), peer[0])
             raw.close()
             return
         if self._full():
             payload = _drop_payload(raw, peer) if is_tcp else None
+            log.debug('server %r: dropped a connection from %s (maxConnections %s)',
+                      self.address(), peer, self._max_connections)
             raw.close()
             self._post(self.emit, 'drop', payload)
             return
@@ -419,6 +424,7 @@ class Server(EventEmitter):
         listening.
         """
         check_callback(callback)
+        log.debug('server %r closing; %d connections open', self.address(), len(self._pool))
         if callback is not None:
             if self._sock is None:
                 self.once('close', lambda: callback(node_error('ERR_SERVER_NOT_RUNNING')))
