@@ -10,17 +10,22 @@ milliseconds wherever Node takes them, Node's error codes on Python exceptions.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import gevent as _gevent
 
 from . import errors
 from ._options import module_aliases as _module_aliases
 from .abort import AbortController, AbortSignal
 from .addresses import BlockList, SocketAddress, isIP, isIPv4, isIPv6
-from .connect import (getDefaultAutoSelectFamily, getDefaultAutoSelectFamilyAttemptTimeout,
-                      normalize_connect_args as _normalize_connect_args,
-                      setDefaultAutoSelectFamily, setDefaultAutoSelectFamilyAttemptTimeout)
-from .errors import (AbortError, AggregateError, IncompleteReadError, NodeError,
-                     NodeSystemError)
+from .connect import (
+    getDefaultAutoSelectFamily,
+    getDefaultAutoSelectFamilyAttemptTimeout,
+    setDefaultAutoSelectFamily,
+    setDefaultAutoSelectFamilyAttemptTimeout,
+)
+from .connect import normalize_connect_args as _normalize_connect_args
+from .errors import AbortError, AggregateError, IncompleteReadError, NodeError, NodeSystemError
 from .events import Emitted, EventEmitter
 from .server import Server, createServer
 from .socket import Socket
@@ -28,7 +33,7 @@ from .socket import Socket
 __version__ = '0.1.0'
 
 
-def createConnection(*args, **kwargs) -> Socket:
+def createConnection(*args: Any, **kwargs: Any) -> Socket:
     """``net.createConnection(options[, connectListener])``, ``(path[, listener])`` or
     ``(port[, host][, listener])``: a new :class:`Socket`, already connecting, returned
     at once.  Options go both to ``Socket()`` and to ``socket.connect()``."""

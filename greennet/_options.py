@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import types
-from typing import Any, Dict, Iterable, Mapping, Optional, TypeVar
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, TypeVar
 
 from .errors import invalid_arg_type, invalid_arg_value, node_error, out_of_range
 
@@ -49,10 +49,10 @@ def options(given: Any, kwargs: Mapping[str, Any], allowed: Iterable[str],
     return out
 
 
-_spelling_cache: Dict[tuple, Dict[str, str]] = {}
+_spelling_cache: Dict[Tuple[str, ...], Dict[str, str]] = {}
 
 
-def _spellings(allowed: tuple) -> Dict[str, str]:
+def _spellings(allowed: Tuple[str, ...]) -> Dict[str, str]:
     names = _spelling_cache.get(allowed)
     if names is None:
         names = {}
@@ -95,7 +95,7 @@ def pep8_aliases(cls: T) -> T:
     return cls
 
 
-def module_aliases(namespace: Dict[str, Any], names: Iterable[str]) -> list:
+def module_aliases(namespace: Dict[str, Any], names: Iterable[str]) -> List[str]:
     """Add snake_case twins of a module's camelCase functions; returns the new names."""
     added = []
     for name in names:
@@ -138,7 +138,7 @@ def validate_number(value: Any, name: str, minimum: Optional[float] = None,
         low = '-inf' if minimum is None else minimum
         high = 'inf' if maximum is None else maximum
         raise out_of_range(name, f'>= {low} && <= {high}', value)
-    return value
+    return float(value)
 
 
 def validate_int(value: Any, name: str, minimum: int = 0, maximum: Optional[int] = None) -> int:
@@ -171,7 +171,7 @@ def validate_timeout_ms(value: Any, name: str = 'msecs') -> float:
         raise invalid_arg_type(name, 'of type number', value)
     if math.isnan(value) or value < 0 or math.isinf(value):
         raise out_of_range(name, 'a non-negative finite number', value)
-    return value
+    return float(value) if isinstance(value, float) else int(value)
 
 
 def validate_one_of(value: Any, name: str, choices: Iterable[Any]) -> Any:

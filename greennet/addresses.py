@@ -25,8 +25,9 @@ import ipaddress
 import re
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from ._options import options as merge_options
+from ._options import pep8_aliases, validate_int, validate_port
 from .errors import NodeValueError, invalid_arg_type, invalid_arg_value, out_of_range
-from ._options import options as merge_options, pep8_aliases, validate_int, validate_port
 
 __all__ = ['isIP', 'isIPv4', 'isIPv6', 'is_ip', 'is_ipv4', 'is_ipv6', 'SocketAddress', 'BlockList']
 
@@ -309,9 +310,10 @@ class BlockList:
             family = _family_of(type).lower()
             if family not in _FAMILIES:
                 return False
-            ip = _parse(address, family)
-            if ip is None:
+            parsed = _parse(address, family)
+            if parsed is None:
                 return False
+            ip = parsed
         return self._matches(family, _to128(ip, family))
 
     def check_host(self, ip: Any) -> bool:

@@ -66,7 +66,7 @@ def _port(text: str) -> int:
     try:
         port = int(text, 10)
     except ValueError:
-        raise argparse.ArgumentTypeError(f'invalid port {text!r} (a number from 0 to 65535)')
+        raise argparse.ArgumentTypeError(f'invalid port {text!r} (a number from 0 to 65535)') from None
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f'port {port} is out of range (0 to 65535)')
     return port
@@ -76,7 +76,7 @@ def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f'invalid number of seconds {text!r}')
+        raise argparse.ArgumentTypeError(f'invalid number of seconds {text!r}') from None
     if not value >= 0 or value == float('inf'):
         raise argparse.ArgumentTypeError(f'seconds must be a finite number >= 0, not {text!r}')
     return value
@@ -86,7 +86,7 @@ def _workers(text: str) -> int:
     try:
         value = int(text, 10)
     except ValueError:
-        raise argparse.ArgumentTypeError(f'invalid number of workers {text!r}')
+        raise argparse.ArgumentTypeError(f'invalid number of workers {text!r}') from None
     if value < 1:
         raise argparse.ArgumentTypeError(f'the number of workers must be at least 1, not {value}')
     return value
@@ -320,7 +320,7 @@ def _shutdown(server: Any, grace: float, force: Any) -> int:
     cut += graceful.get()
     if cut:
         log.info('cut %d connection%s still open', cut, '' if cut == 1 else 's')
-    return cut
+    return int(cut)
 
 
 def run_server(handler: Callable[[Any], Any], listen: Dict[str, Any], grace: float,
@@ -333,6 +333,7 @@ def run_server(handler: Callable[[Any], Any], listen: Dict[str, Any], grace: flo
     from gevent.event import Event
 
     import greennet as net
+
     from .errors import NodeError
 
     server = net.createServer(handler)
@@ -355,7 +356,7 @@ def run_server(handler: Callable[[Any], Any], listen: Dict[str, Any], grace: flo
         try:
             server.listen(listen)
         except (NodeError, OSError, ValueError, TypeError) as exc:
-            raise CLIError(str(exc), 2 if isinstance(exc, (ValueError, TypeError)) else 1)
+            raise CLIError(str(exc), 2 if isinstance(exc, (ValueError, TypeError)) else 1) from None
         stop.wait()
         if failure and not server.listening:
             raise CLIError(str(failure[0]), 1)
@@ -434,7 +435,7 @@ def load_handler(spec: str) -> Callable[[Any], Any]:
             raise CLIError(f'{module_name!r} has no attribute {attr!r}', 2) from None
     if not callable(obj):
         raise CLIError(f'{spec} is not callable (it is a {type(obj).__name__})', 2)
-    return obj
+    return obj  # type: ignore[no-any-return]
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -617,7 +618,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     prog = f'greennet {args.command}'
     try:
-        return args.run(args)
+        return int(args.run(args))
     except CLIError as exc:
         sys.stderr.write(f'{prog}: error: {exc}\n')
         sys.stderr.flush()

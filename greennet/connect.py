@@ -27,11 +27,19 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from ._options import (is_int, is_number, options as _options, validate_bool,
-                       validate_int, validate_port, validate_str)
+from ._options import is_int, is_number, validate_bool, validate_int, validate_port
+from ._options import options as _options
 from .addresses import BlockList, isIP
-from .errors import (AggregateError, NodeError, from_oserror, invalid_arg_type,
-                     invalid_arg_value, lookup_error, node_error, system_error)
+from .errors import (
+    AggregateError,
+    NodeError,
+    from_oserror,
+    invalid_arg_type,
+    invalid_arg_value,
+    lookup_error,
+    node_error,
+    system_error,
+)
 from .socket import SOCKET_OPTIONS
 
 log = logging.getLogger('greennet')
@@ -48,12 +56,12 @@ CONNECT_OPTIONS = ('port', 'host', 'path', 'localAddress', 'localPort', 'family'
                    'autoSelectFamilyOverlap')
 _ALL_OPTIONS = tuple(dict.fromkeys(SOCKET_OPTIONS + CONNECT_OPTIONS))
 
-_defaults = {'autoSelectFamily': True, 'autoSelectFamilyAttemptTimeout': 250}
+_defaults: Dict[str, Any] = {'autoSelectFamily': True, 'autoSelectFamilyAttemptTimeout': 250}
 
 
 def getDefaultAutoSelectFamily() -> bool:
     """The default of ``connect()``'s ``autoSelectFamily`` option (initially True)."""
-    return _defaults['autoSelectFamily']
+    return bool(_defaults['autoSelectFamily'])
 
 
 def setDefaultAutoSelectFamily(value: bool) -> None:
@@ -63,7 +71,7 @@ def setDefaultAutoSelectFamily(value: bool) -> None:
 
 def getDefaultAutoSelectFamilyAttemptTimeout() -> int:
     """The default of ``autoSelectFamilyAttemptTimeout`` in ms (initially 250)."""
-    return _defaults['autoSelectFamilyAttemptTimeout']
+    return int(_defaults['autoSelectFamilyAttemptTimeout'])
 
 
 def setDefaultAutoSelectFamilyAttemptTimeout(value: Any) -> None:
@@ -88,7 +96,7 @@ def _is_pipe_name(value: Any) -> bool:
         return True
 
 
-def normalize_connect_args(args: tuple, kwargs: Dict[str, Any],
+def normalize_connect_args(args: Tuple[Any, ...], kwargs: Dict[str, Any],
                            allowed: Tuple[str, ...] = _ALL_OPTIONS) -> Tuple[Dict[str, Any], Any]:
     """Node's ``normalizeArgs`` for ``connect(options | path | port[, host], [listener])``."""
     args = tuple(args)
@@ -546,7 +554,7 @@ def _resolver_lookup(sock: Any, host: str, family: int) -> List[Tuple[str, int]]
 def _custom_lookup(sock: Any, lookup: Callable[..., Any], host: str,
                    dnsopts: Dict[str, Any]) -> List[Tuple[str, int]]:
     """Call a Node-style ``lookup(hostname, options, callback)`` and wait for its answer."""
-    answer: List[tuple] = []
+    answer: List[Tuple[Any, Any, Any]] = []
 
     def callback(err: Any = None, address: Any = None, family: Any = None) -> None:
         if not answer:

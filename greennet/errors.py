@@ -16,7 +16,7 @@ from __future__ import annotations
 import errno as _errno
 import os as _os
 import socket as _socket
-from typing import Any, Callable, Dict, Optional, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
 __all__ = [
     'NodeError', 'NodeTypeError', 'NodeValueError', 'NodeStateError', 'NodeTimeoutError',
@@ -66,7 +66,7 @@ class AbortError(NodeError):
         self.cause = cause
 
 
-class AggregateError(NodeError, ExceptionGroup):  # type: ignore[misc]
+class AggregateError(NodeError, ExceptionGroup):
     """Node's AggregateError: several errors at once (every failed connection attempt).
 
     An ``ExceptionGroup``; ``.errors`` lists the errors as Node's ``AggregateError``
@@ -85,14 +85,14 @@ class AggregateError(NodeError, ExceptionGroup):  # type: ignore[misc]
         if isinstance(first, str):
             self.code = first
 
-    def derive(self, excs: Any) -> 'AggregateError':
+    def derive(self, excs: Any) -> 'AggregateError':  # type: ignore[override]
         return AggregateError(excs, self.message)
 
     def __reduce__(self) -> Any:
         return (AggregateError, (list(self.exceptions), self.message), self.__dict__)
 
     @property
-    def errors(self) -> list:
+    def errors(self) -> List[BaseException]:
         return list(self.exceptions)
 
     @property
@@ -134,10 +134,12 @@ CODES: Dict[str, Tuple[Type[NodeError], str]] = {
     'ERR_MISSING_ARGS': (NodeTypeError, 'The "{0}" argument must be specified'),
     'ERR_INVALID_FD_TYPE': (NodeTypeError, 'Unsupported fd type: {0}'),
     'ERR_INVALID_HANDLE_TYPE': (NodeTypeError, 'This handle type cannot be sent'),
-    'ERR_SERVER_ALREADY_LISTEN': (NodeStateError, 'Listen method has been called more than once without closing.'),
+    'ERR_SERVER_ALREADY_LISTEN': (NodeStateError,
+                                  'Listen method has been called more than once without closing.'),
     'ERR_SERVER_NOT_RUNNING': (NodeStateError, 'Server is not running.'),
     'ERR_SOCKET_CLOSED': (NodeStateError, 'Socket is closed'),
-    'ERR_SOCKET_CLOSED_BEFORE_CONNECTION': (NodeStateError, 'Socket closed before the connection was established'),
+    'ERR_SOCKET_CLOSED_BEFORE_CONNECTION': (NodeStateError,
+                                            'Socket closed before the connection was established'),
     'ERR_SOCKET_CONNECTING': (NodeStateError, 'Socket is already connecting or connected'),
     'ERR_SOCKET_CONNECTION_TIMEOUT': (NodeTimeoutError, 'Socket connection timeout'),
     'ERR_STREAM_WRITE_AFTER_END': (NodeStateError, 'write after end'),
@@ -324,4 +326,4 @@ def check_callback(value: Any, name: str = 'callback') -> Optional[Callable[...,
     """Node's ``validateFunction``: ``None`` is allowed, anything else must be callable."""
     if value is not None and not callable(value):
         raise invalid_arg_type(name, 'of type function', value)
-    return value
+    return value  # type: ignore[no-any-return]

@@ -17,7 +17,7 @@ a process can observe every socket and server; with no subscriber that costs one
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 import zope.event
 
@@ -56,7 +56,7 @@ def _check_listener(listener: Any) -> Listener:
     """Node's ``checkListener``: a listener must be a function (``None`` included)."""
     if not callable(listener):
         raise invalid_arg_type('listener', 'of type function', listener)
-    return listener
+    return listener  # type: ignore[no-any-return]
 
 
 class _Once:
@@ -94,7 +94,7 @@ class EventEmitter:
         # name -> tuple of listeners; a tuple so that emit needs no copy (copy-on-write).
         self._events: Dict[str, Tuple[Listener, ...]] = {}
         self._max_listeners: Optional[float] = None
-        self._warned: Optional[set] = None
+        self._warned: Optional[Set[str]] = None
 
     # ------------------------------------------------------------------ adding
     def _add(self, name: str, listener: Listener, prepend: bool) -> 'EventEmitter':

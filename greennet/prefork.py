@@ -46,7 +46,7 @@ import signal as _signal
 import socket as _stdsocket
 import sys
 import time
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import gevent
 from gevent import socket as _gsocket
@@ -192,7 +192,7 @@ class Prefork:
     def __init__(self, target: str, workers: int, *, port: Optional[int] = None,
                  host: Optional[str] = '127.0.0.1', path: Optional[str] = None,
                  grace: float = 10.0, monkey_patch: bool = False,
-                 python: Optional[str] = None, env: Optional[dict] = None,
+                 python: Optional[str] = None, env: Optional[Dict[str, str]] = None,
                  min_uptime: float = 5.0, restart_delay: float = 0.1,
                  max_restart_delay: float = 10.0, start_timeout: float = 30.0) -> None:
         if not isinstance(target, str) or ':' not in target:
@@ -272,7 +272,7 @@ class Prefork:
             except OSError:
                 err = lookup_error(host)
                 raise PreforkError(str(err), 1, err.code) from None
-            family, host = info[0], info[4][0]
+            family, host = info[0], str(info[4][0])
         sock = _stdsocket.socket(family, _stdsocket.SOCK_STREAM)
         try:
             sock.setsockopt(_stdsocket.SOL_SOCKET, _stdsocket.SO_REUSEADDR, 1)
@@ -343,12 +343,13 @@ class Prefork:
         self._started = True
         self._reserve()
         try:
-            self._slots = [self._spawn() for _ in range(self.workers)]
+            spawned = [self._spawn() for _ in range(self.workers)]
+            self._slots = list(spawned)
         except OSError as exc:
             self._abort_start()
             raise PreforkError(f'cannot start a worker: {exc}') from None
         deadline = time.monotonic() + self.start_timeout
-        for worker in self._slots:
+        for worker in spawned:
             gevent.wait([worker.settled, self._stop_requested], count=1,
                         timeout=max(0.0, deadline - time.monotonic()))
             if self._stop_requested.is_set():
@@ -389,6 +390,8 @@ class Prefork:
         quick_failures = 0
         while True:
             worker = self._slots[index]
+            if worker is None:
+                return
             worker.proc.wait()
             if self._stopping:
                 return

@@ -24,7 +24,8 @@ The contract:
 * Parsing is strict, and fails as soon as it can tell (so a client speaking another
   protocol is told at once, not after the timeout): at the first bytes that start
   neither version, within a v1 line as it arrives, at the fixed 16 bytes of a v2
-  header before its address block is awaited.  v1: "PROXY TCP4|TCP6 <src> <dst> <sport> <dport>\\r\\n" with single
+  header before its address block is awaited.
+  v1: "PROXY TCP4|TCP6 <src> <dst> <sport> <dport>\\r\\n" with single
   spaces, canonical addresses of the announced family (no zone ids, no heading zeroes
   in IPv4 numbers), ports 0..65535 without heading zeroes, at most 107 bytes with the
   CRLF; "PROXY UNKNOWN...\\r\\n" is accepted with the rest of the line ignored.  v2:
@@ -448,7 +449,7 @@ def _more(sock: Any, buf: bytes, n: int) -> bytes:
     if not data:
         raise _error(f'connection closed before the PROXY header was complete '
                      f'(got {_show(buf)})')
-    return buf + data
+    return buf + bytes(data)
 
 
 def _read_header(sock: Any) -> ProxyHeader:

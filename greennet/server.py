@@ -26,14 +26,21 @@ from gevent.event import Event
 from gevent.pool import Pool
 from greenlet import getcurrent, greenlet
 
-from ._options import (is_int, is_number, options as _options, pep8_aliases, validate_int,
-                       validate_port)
+from ._options import is_int, is_number, pep8_aliases, validate_int, validate_port
+from ._options import options as _options
 from .abort import check_signal
 from .addresses import BlockList, isIP
-from .errors import (NodeError, check_callback, from_oserror, invalid_arg_type, invalid_arg_value,
-                     node_error, system_error)
+from .errors import (
+    NodeError,
+    check_callback,
+    from_oserror,
+    invalid_arg_type,
+    invalid_arg_value,
+    node_error,
+    system_error,
+)
 from .events import EventEmitter
-from .socket import Socket, _FAMILY_NAMES
+from .socket import _FAMILY_NAMES, Socket
 
 __all__ = ['Server', 'createServer', 'SERVER_OPTIONS', 'LISTEN_OPTIONS']
 
@@ -128,7 +135,7 @@ class Server(EventEmitter):
         self._pipe_path: Optional[str] = None
         self._unlink_on_close = False
         self._refed = True
-        self._pending: List[Tuple[Callable[..., Any], tuple]] = []
+        self._pending: List[Tuple[Callable[..., Any], Tuple[Any, ...]]] = []
         self._dispatcher: Any = None
         self._signal_listener: Any = None
         self._signal: Any = None
@@ -569,8 +576,8 @@ def createServer(options: Any = None, connectionListener: Any = None, **kwargs: 
 
 # ==================================================================== helpers
 
-def _normalize_listen_args(args: tuple, kwargs: Dict[str, Any]) -> Tuple[Dict[str, Any], Any]:
-    args = list(args)
+def _normalize_listen_args(given: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Tuple[Dict[str, Any], Any]:
+    args = list(given)
     callback = None
     if args and callable(args[-1]):
         callback = args.pop()

@@ -28,16 +28,23 @@ import logging
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from gevent import get_hub
-from gevent._hub_primitives import Waiter  # type: ignore[import-not-found]
+from gevent._hub_primitives import Waiter
 from gevent.timeout import Timeout
 from greenlet import getcurrent, greenlet
 
 from . import _encoding
-from ._options import (is_int, options as _options, pep8_aliases, validate_bool,
-                       validate_timeout_ms)
+from ._options import is_int, pep8_aliases, validate_timeout_ms
+from ._options import options as _options
 from .abort import AbortSignal, check_signal
-from .errors import (AbortError, IncompleteReadError, NodeError, check_callback,
-                     from_oserror, invalid_arg_type, node_error)
+from .errors import (
+    AbortError,
+    IncompleteReadError,
+    NodeError,
+    check_callback,
+    from_oserror,
+    invalid_arg_type,
+    node_error,
+)
 from .events import EventEmitter
 
 __all__ = ['Socket', 'DEFAULT_HIGH_WATER_MARK']
@@ -109,7 +116,7 @@ class Socket(EventEmitter):
         self._owner: Any = None
         self._parked = False
         # plain lists: an empty deque costs a 64-slot block per idle connection
-        self._pending: List[Tuple[Callable[..., Any], tuple]] = []
+        self._pending: List[Tuple[Callable[..., Any], Tuple[Any, ...]]] = []
         self._waiters: Optional[List[Any]] = None
         self._kick_scheduled = False
         self._reader: Any = None
@@ -127,7 +134,7 @@ class Socket(EventEmitter):
         self._read_view = _read_view(hub)
         self._onread: Any = None
         # write side
-        self._wbuf: List[list] = []
+        self._wbuf: List[List[Any]] = []   # [data, callback] pairs
         self._wlen = 0
         self._write_io: Any = None
         self._writing = False
@@ -752,7 +759,7 @@ class Socket(EventEmitter):
     def _touch(self) -> None:
         """Activity: the idle timer starts counting again."""
         self._last_active = self._loop.now()
-        if self._timer is None and not self.destroyed:
+        if self._timer is None and not self.destroyed and self._timeout_ms:
             self._arm_timer(self._timeout_ms / 1000.0)
 
     def _arm_timer(self, seconds: float) -> None:

@@ -12,9 +12,10 @@ import shutil
 import subprocess
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from greennet.addresses import BlockList, SocketAddress, isIP, isIPv4, isIPv6, is_ip, is_ipv4, is_ipv6
+from greennet.addresses import BlockList, SocketAddress, is_ip, is_ipv4, is_ipv6, isIP, isIPv4, isIPv6
 from greennet.errors import NodeError
 
 

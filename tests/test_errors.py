@@ -11,11 +11,22 @@ import socket
 import pytest
 
 import greennet
-from greennet.errors import (CODES, AbortError, AggregateError, IncompleteReadError, NodeError,
-                             NodeSystemError, describe, from_oserror, invalid_arg_type,
-                             invalid_arg_value, lookup_error, node_error, out_of_range,
-                             system_error)
-
+from greennet.errors import (
+    CODES,
+    AbortError,
+    AggregateError,
+    IncompleteReadError,
+    NodeError,
+    NodeSystemError,
+    describe,
+    from_oserror,
+    invalid_arg_type,
+    invalid_arg_value,
+    lookup_error,
+    node_error,
+    out_of_range,
+    system_error,
+)
 
 # ================================================================ Node's own codes
 

@@ -17,12 +17,23 @@ from gevent import subprocess as gsubprocess
 from gevent.event import AsyncResult, Event
 
 import greennet as net
-from greennet.errors import NodeValueError
-from greennet.proxy import (PP2_TYPE_ALPN, PP2_TYPE_AUTHORITY, PP2_TYPE_CRC32C, PP2_TYPE_NOOP,
-                            PP2_TYPE_SSL, PP2_TYPE_UNIQUE_ID, V2_SIGNATURE, ProxyHeader,
-                            ProxyProtocolError, crc32c, parse_v1, parse_v2, read_header)
 from conftest import DEADLINE
-
+from greennet.errors import NodeValueError
+from greennet.proxy import (
+    PP2_TYPE_ALPN,
+    PP2_TYPE_AUTHORITY,
+    PP2_TYPE_CRC32C,
+    PP2_TYPE_NOOP,
+    PP2_TYPE_SSL,
+    PP2_TYPE_UNIQUE_ID,
+    V2_SIGNATURE,
+    ProxyHeader,
+    ProxyProtocolError,
+    crc32c,
+    parse_v1,
+    parse_v2,
+    read_header,
+)
 
 # ------------------------------------------------------------------ builders
 

@@ -5,7 +5,6 @@ Tests that take ``start_server``/``connect`` run over TCP and over a Unix socket
 from __future__ import annotations
 
 import _socket
-import errno
 import logging
 import socket as pysocket
 
