@@ -21,23 +21,24 @@ times, then one JSON line with them (N at once take about the time of one)::
 
     python examples/monkey_patched_handler.py --demo [N]
 """
+# ruff: noqa: E402   (the imports below come after patching, on purpose)
 from gevent import monkey
 
 monkey.patch_all()      # first: before anything else (greennet included) is imported
 
-import http.server      # noqa: E402  (imports after patching, on purpose)
-import json             # noqa: E402
-import signal           # noqa: E402
-import sys              # noqa: E402
-import threading        # noqa: E402
-import time             # noqa: E402
-import urllib.error     # noqa: E402
-import urllib.request   # noqa: E402
+import http.server
+import json
+import signal
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
 
-import gevent           # noqa: E402
-from gevent.event import Event  # noqa: E402
+import gevent
+from gevent.event import Event
 
-import greennet as net  # noqa: E402
+import greennet as net
 
 
 def fetch(url):
