@@ -516,7 +516,7 @@ def _lookup(sock: Any, host: str, opts: Dict[str, Any], all_: bool) -> List[Tupl
             found = _custom_lookup(sock, lookup, host, {'family': family, 'hints': opts.get('hints') or 0,
                                                         'all': all_})
         else:
-            found = _resolver_lookup(sock, host, family)
+            found = _resolver_lookup(sock, host, family, opts.get('hints') or 0)
     except _Cancelled:
         raise
     except Exception as err:
@@ -534,10 +534,18 @@ def _lookup(sock: Any, host: str, opts: Dict[str, Any], all_: bool) -> List[Tupl
     return found
 
 
-def _resolver_lookup(sock: Any, host: str, family: int) -> List[Tuple[str, int]]:
+#: Node's dns hint values -> getaddrinfo flags
+DNS_HINTS = {1024: _socket.AI_ADDRCONFIG, 2048: _socket.AI_V4MAPPED, 256: _socket.AI_ALL}
+
+
+def _resolver_lookup(sock: Any, host: str, family: int, hints: int) -> List[Tuple[str, int]]:
     af = {4: _socket.AF_INET, 6: _socket.AF_INET6}.get(family, _socket.AF_UNSPEC)
+    flags = 0
+    for node_hint, flag in DNS_HINTS.items():
+        if hints & node_hint:
+            flags |= flag
     try:
-        infos = sock._hub.resolver.getaddrinfo(host, None, af, _socket.SOCK_STREAM)
+        infos = sock._hub.resolver.getaddrinfo(host, None, af, _socket.SOCK_STREAM, 0, flags)
     except OSError as exc:
         raise lookup_error(host, getattr(exc, 'errno', None) or None) from None
     out = []

@@ -425,3 +425,44 @@ def test_block_list_of_the_wrong_type_raises():
     with pytest.raises(TypeError) as info:
         net.connect({'port': 80, 'host': '127.0.0.1', 'blockList': ['127.0.0.1']})
     assert info.value.code == 'ERR_INVALID_ARG_TYPE'
+
+
+def test_hints_reach_the_resolver_as_getaddrinfo_flags(monkeypatch):
+    hub = gevent.get_hub()
+    seen = []
+    server = start_echo()
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        seen.append(flags)
+        return [(pysocket.AF_INET, pysocket.SOCK_STREAM, 6, '', ('127.0.0.1', 0))]
+
+    monkeypatch.setattr(hub.resolver, 'getaddrinfo', getaddrinfo)
+    try:
+        client = net.connect({'port': server.address()['port'], 'host': 'hinted.example',
+                              'hints': 1024 | 2048, 'family': 6})
+        client.wait_connected(DEADLINE)
+        assert seen == [pysocket.AI_ADDRCONFIG | pysocket.AI_V4MAPPED]
+        client.destroy()
+    finally:
+        server.close()
+
+
+def test_onread_callback_returning_false_pauses_the_socket():
+    server = start_echo()
+    calls = []
+    try:
+        client = net.connect({'port': server.address()['port'], 'host': '127.0.0.1',
+                              'onread': {'buffer': bytearray(8), 'callback': lambda n, b: calls.append(n) or False}})
+        client.write(b'x' * 64)
+        with gevent.Timeout(DEADLINE):
+            while not calls:
+                gevent.sleep(0.005)
+        gevent.sleep(0.05)        # 56 more bytes are there: none may be delivered while paused
+        assert calls == [8] and client.isPaused()
+        client.resume()
+        with gevent.Timeout(DEADLINE):
+            while sum(calls) < 16:
+                gevent.sleep(0.005)
+        client.destroy()
+    finally:
+        server.close()
