@@ -208,7 +208,10 @@ def _connect_body(sock: Any, opts: Dict[str, Any]) -> None:
             raw.close()
         else:
             log.debug('connected to %s', sock._host)
-            sock._connected(raw, is_ipc)
+            try:
+                sock._connected(raw, is_ipc)
+            except Exception as err:
+                sock.destroy(err)
     sock._serve_events()
 
 
@@ -538,7 +541,16 @@ def _lookup(sock: Any, host: str, opts: Dict[str, Any], all_: bool) -> List[Tupl
 DNS_HINTS = {1024: _socket.AI_ADDRCONFIG, 2048: _socket.AI_V4MAPPED, 256: _socket.AI_ALL}
 
 
+def check_host_name(host: str, syscall: str = 'getaddrinfo') -> None:
+    """A name the resolver cannot even encode is EINVAL, as getaddrinfo says in Node."""
+    try:
+        host.encode('idna')
+    except UnicodeError:
+        raise system_error(_errno.EINVAL, syscall, host) from None
+
+
 def _resolver_lookup(sock: Any, host: str, family: int, hints: int) -> List[Tuple[str, int]]:
+    check_host_name(host)
     af = {4: _socket.AF_INET, 6: _socket.AF_INET6}.get(family, _socket.AF_UNSPEC)
     flags = 0
     for node_hint, flag in DNS_HINTS.items():

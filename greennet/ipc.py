@@ -10,7 +10,7 @@ from __future__ import annotations
 import errno as _errno
 import os
 import stat
-from typing import Any, Union
+from typing import Union
 
 from .errors import system_error
 
@@ -56,8 +56,9 @@ def set_mode(path: str, readable_all: bool, writable_all: bool, syscall: str = '
         raise system_error(exc.errno or _errno.EPERM, syscall, path) from None
 
 
-def unlink_quietly(path: Any) -> None:
+def unlink_quietly(path: str) -> None:
+    """Remove the socket file bound at ``path`` (which, as a C string, ends at a NUL)."""
     try:
-        os.unlink(path)
-    except OSError:
+        os.unlink(path.split('\0', 1)[0])
+    except (OSError, ValueError):
         pass

@@ -53,6 +53,7 @@ DEFAULT_PROXY_PROTOCOL_TIMEOUT = 5000   # ms
 LISTEN_OPTIONS = ('port', 'host', 'path', 'backlog', 'exclusive', 'ipv6Only', 'reusePort',
                   'readableAll', 'writableAll', 'signal', 'fd', 'handle')
 DEFAULT_BACKLOG = 511
+_MAX_BACKLOG = 0x7FFFFFFF    # listen() takes a C int; the kernel clamps to somaxconn
 _ACCEPT_BATCH = 64
 # accept() failures that concern one connection only: go on accepting
 _TRANSIENT_ACCEPT = {_errno.ECONNABORTED, _errno.EPROTO, _errno.EINTR, _errno.EAGAIN,
@@ -193,6 +194,7 @@ class Server(EventEmitter):
         signal = check_signal(opts.get('signal'))
         backlog = opts.get('backlog')
         backlog = DEFAULT_BACKLOG if backlog is None else validate_int(backlog, 'backlog', 0)
+        backlog = min(backlog, _MAX_BACKLOG)
         if callback is not None:
             self.once('listening', callback)
         if signal is not None and signal.aborted:
@@ -228,7 +230,11 @@ class Server(EventEmitter):
         else:
             version = isIP(host)
             if not version:
-                host, version = _resolve_host(host)
+                try:
+                    host, version = _resolve_host(host)
+                except NodeError as err:
+                    self._listen_failed(err)
+                    return
             family = _socket.AF_INET6 if version == 6 else _socket.AF_INET
         raw = _socket.socket(family, _socket.SOCK_STREAM)
         try:
@@ -621,7 +627,9 @@ def _is_number_text(text: str) -> bool:
 
 
 def _resolve_host(host: str) -> Tuple[str, int]:
+    from .connect import check_host_name
     from .errors import lookup_error
+    check_host_name(host)
     try:
         infos = get_hub().resolver.getaddrinfo(host, None, _socket.AF_UNSPEC, _socket.SOCK_STREAM)
     except OSError:

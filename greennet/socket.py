@@ -44,6 +44,7 @@ from .errors import (
     from_oserror,
     invalid_arg_type,
     node_error,
+    system_error,
 )
 from .events import EventEmitter
 
@@ -55,6 +56,7 @@ log = logging.getLogger('greennet')
 DEFAULT_HIGH_WATER_MARK = 64 * 1024
 _READ_SIZE = 64 * 1024
 _READ, _WRITE = 1, 2
+_MAX_KEEPIDLE = 32767     # Linux's MAX_TCP_KEEPIDLE, in seconds: longer delays are clamped
 
 SOCKET_OPTIONS = ('allowHalfOpen', 'fd', 'onread', 'readable', 'writable', 'signal',
                   'highWaterMark', 'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'blockList')
@@ -367,8 +369,22 @@ class Socket(EventEmitter):
 
     def _on_readable(self) -> None:
         """Hub: one read from the kernel into the readable buffer."""
+        try:
+            self._read_once()
+        except Exception as exc:   # never into the hub: it costs this socket only
+            self.destroy(exc)
+            self._kick()
+
+    def _read_once(self) -> None:
         onread = self._onread
-        view = self._read_view if onread is None else onread.next_buffer()
+        if onread is None:
+            view = self._read_view
+        else:
+            view = onread.next_buffer()
+            if not len(view):      # Node: a read into no room at all is ENOBUFS
+                self.destroy(system_error(_errno.ENOBUFS, 'read'))
+                self._kick()
+                return
         try:
             n = self._sock.recv_into(view)
         except (BlockingIOError, InterruptedError):
@@ -418,6 +434,13 @@ class Socket(EventEmitter):
 
     def _on_writable(self) -> None:
         """Hub: flush the write queue as far as the kernel takes it."""
+        try:
+            self._flush_once()
+        except Exception as exc:   # never into the hub: it costs this socket only
+            self.destroy(exc)
+            self._kick()
+
+    def _flush_once(self) -> None:
         wbuf = self._wbuf
         done: List[Callable[..., Any]] = []
         while wbuf:
@@ -819,7 +842,7 @@ class Socket(EventEmitter):
         try:
             sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_KEEPALIVE, int(enable))
             if enable:
-                seconds = int(delay_ms // 1000)
+                seconds = min(int(delay_ms // 1000), _MAX_KEEPIDLE)
                 if seconds > 0:
                     sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_KEEPIDLE, seconds)
                 sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_KEEPCNT, 10)
@@ -1356,7 +1379,7 @@ class _OnRead:
     def next_buffer(self) -> memoryview:
         buf = self.buffer() if callable(self.buffer) else self.buffer
         self.view = buf
-        return memoryview(buf).cast('B')
+        return _writable_view(buf, 'options.onread.buffer')
 
     def buffer_of(self, view: Any) -> Any:
         return self.view
@@ -1369,6 +1392,17 @@ def _check_onread(onread: Any) -> _OnRead:
     callback = onread.get('callback')
     if not callable(callback):
         raise invalid_arg_type('options.onread.callback', 'of type function', callback)
-    if not (callable(buffer) or isinstance(buffer, (bytearray, memoryview))):
-        raise invalid_arg_type('options.onread.buffer', 'a bytearray, memoryview or function', buffer)
+    if not callable(buffer):
+        _writable_view(buffer, 'options.onread.buffer')
     return _OnRead(buffer, callback)
+
+
+def _writable_view(buffer: Any, name: str) -> memoryview:
+    """A flat writable byte view of ``buffer``; ERR_INVALID_ARG_TYPE for anything else."""
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        raise invalid_arg_type(name, 'a writable bytearray or memoryview', buffer) from None
+    if view.readonly:
+        raise invalid_arg_type(name, 'a writable bytearray or memoryview', buffer)
+    return view.cast('B')

@@ -452,7 +452,8 @@ def test_onread_callback_returning_false_pauses_the_socket():
     calls = []
     try:
         client = net.connect({'port': server.address()['port'], 'host': '127.0.0.1',
-                              'onread': {'buffer': bytearray(8), 'callback': lambda n, b: calls.append(n) or False}})
+                              'onread': {'buffer': bytearray(8),
+                                         'callback': lambda n, b: calls.append(n) or False}})
         client.write(b'x' * 64)
         with gevent.Timeout(DEADLINE):
             while not calls:
