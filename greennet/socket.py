@@ -210,8 +210,12 @@ class Socket(EventEmitter):
     @classmethod
     def _accepted(cls, raw: Any, peer: Any, server: Any, opts: Dict[str, Any]) -> 'Socket':
         """A socket for a connection the server just accepted (runs in its greenlet)."""
-        sock = cls(None, allowHalfOpen=opts.get('allowHalfOpen', False),
-                   highWaterMark=opts.get('highWaterMark'))
+        sock = cls()
+        if opts.get('allowHalfOpen'):
+            sock.allowHalfOpen = True
+        hwm = opts.get('highWaterMark')
+        if hwm is not None:
+            sock._hwm = sock._rlimit = hwm
         sock._server = server
         sock._owner = getcurrent()
         sock._peer = peer
@@ -641,7 +645,8 @@ class Socket(EventEmitter):
     def _shutdown(self) -> None:
         """Send FIN (everything queued is flushed) and schedule 'finish'."""
         try:
-            self._sock.shutdown(_socket.SHUT_WR)
+            if not self._ended:   # else the close() that follows 'finish' sends the FIN
+                self._sock.shutdown(_socket.SHUT_WR)
         except OSError as exc:
             if exc.errno not in (_errno.ENOTCONN, _errno.EPIPE):
                 self.destroy(from_oserror(exc, 'shutdown'))
@@ -677,9 +682,7 @@ class Socket(EventEmitter):
         self.destroyed = True
         self.connecting = False
         self._error = error
-        if self._sock is not None:
-            self._cache_addresses()
-        self._close_handle()
+        self._close_handle()   # addresses read before stay readable, as Node caches them
         dropped = [entry[1] for entry in self._wbuf if entry[1] is not None]
         self._wbuf.clear()
         self._wlen = 0
@@ -879,12 +882,6 @@ class Socket(EventEmitter):
             self.destroy(AbortError(cause=reason))
 
     # ================================================================ addresses
-    def _cache_addresses(self) -> None:
-        if self._peer is None:
-            self._peer = self._peername()
-        if self._local is None:
-            self._local = self._sockname()
-
     def _peername(self) -> Any:
         if self._peer is None and self._sock is not None and not self.connecting:
             try:
