@@ -5,9 +5,10 @@ accept watcher runs in the hub (:meth:`Server._on_acceptable`), and a ``gevent.p
 that is the one place connections are counted and limited.  Each accepted connection is
 admitted (:meth:`Server._admit`: blockList, then ``maxConnections``) and handed to a new
 pool greenlet (:meth:`Server._serve`) that runs the 'connection' listeners.  The pool
-holds, for each open connection, its greenlet while the handler runs, then the socket
-itself: a connection counts from accept until its socket is destroyed, even if a handler
-goes on after that, and an idle connection holds no greenlet.
+holds each connection's greenlet from accept until the connection's socket is destroyed
+(whether the handler is still running or returned long ago): a handler that goes on
+after its socket closed no longer counts, and an idle connection holds no running
+greenlet.
 
 Server events ('listening', 'close', 'error', 'drop') run in order in a short-lived
 greenlet of the server's, so their listeners may block too.
@@ -24,10 +25,10 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from gevent import Greenlet, get_hub
 from gevent.event import Event
 from gevent.pool import Pool
-from greenlet import getcurrent, greenlet
 
 from ._options import is_int, is_number, pep8_aliases, validate_int, validate_port
 from ._options import options as _options
+from ._workers import run_in_worker
 from .abort import check_signal
 from .addresses import BlockList, isIP
 from .errors import (
@@ -128,8 +129,8 @@ class Server(EventEmitter):
         self._sock: Any = None
         self._accept_io: Any = None
         self._accept_paused = False
-        self._pool = Pool()
-        # socket -> what stands for it in the pool: its greenlet, or the socket itself
+        self._pool = Pool(greenlet_class=self._connection_task)
+        # socket -> the greenlet that stands for its connection in the pool
         self._sockets: Dict[Socket, Any] = {}
         self._max_connections: Optional[int] = None
         self.dropMaxConnection = False
@@ -326,7 +327,7 @@ class Server(EventEmitter):
         """Hub: let a new connection in, or close it (blocked address, over the limit)."""
         is_tcp = raw.family != _socket.AF_UNIX
         if self._proxy_protocol:    # the peer is the balancer: admit after the header
-            self._spawn_handler(raw, peer if is_tcp else None, counted=False)
+            _Connection(self, raw, peer if is_tcp else None).start()   # counted once admitted
             return
         if is_tcp and self._block_list is not None and self._block_list.check_host(peer[0]):
             log.debug('server %r: closed a connection from blocked %s', self.address(), peer[0])
@@ -339,39 +340,36 @@ class Server(EventEmitter):
             raw.close()
             self._post(self.emit, 'drop', payload)
             return
-        self._spawn_handler(raw, peer if is_tcp else None, counted=True)
+        self._pool.spawn(raw, peer if is_tcp else None)
 
-    def _spawn_handler(self, raw: Any, peer: Any, counted: bool) -> None:
-        # a raw greenlet: gevent's Greenlet costs about 1 KiB more per connection
-        handler = greenlet(self._serve, self._hub)
-        if counted:
-            self._pool.add(handler)
-        self._hub.loop.run_callback(handler.switch, raw, peer)
+    def _connection_task(self, raw: Any, peer: Any) -> '_Connection':
+        return _Connection(self, raw, peer)
 
-    def _serve(self, raw: Any, peer: Any) -> None:
+    def _serve(self, task: '_Connection') -> None:
         """A connection's greenlet: the 'connection' listeners, then its socket's events."""
-        me = getcurrent()
+        me = task
+        raw, peer = task.raw, task.peer
+        task.raw = None
         try:
             sock = Socket._accepted(raw, peer, self, self._socket_opts)
-            if self._proxy_protocol:
-                if not self._admit_proxied(sock):
-                    sock._serve_events()
-                    return
-                self._pool.add(me)
-            self._sockets[sock] = me
-            try:
-                self.emit('connection', sock)
-            except Exception as exc:   # a handler that raises costs its own socket only
-                sock._listener_failed(exc)
-            sock._serve_events()
-            if not sock.destroyed:     # the handler is done, the connection goes on
-                self._pool.discard(me)
-                self._pool.add(sock)
-                self._sockets[sock] = sock
-        finally:
+        except Exception as exc:       # no socket could be made: the connection is gone
+            raw.close()
+            log.error('greennet: could not set up a connection from %s: %s', peer, exc)
             if me in self._pool:
                 self._pool.discard(me)
                 self._connection_gone()
+            return
+        if self._proxy_protocol:
+            if not self._admit_proxied(sock):
+                sock._serve_events()
+                return
+            self._pool.add(me)
+        self._sockets[sock] = me
+        try:
+            self.emit('connection', sock)
+        except Exception as exc:       # a handler that raises costs its own socket only
+            sock._listener_failed(exc)
+        sock._serve_events()
 
     def _admit_proxied(self, sock: Socket) -> bool:
         """Read the PROXY header, then admit the real client as ``_admit`` does."""
@@ -668,6 +666,23 @@ def _adopt_listener(handle: Any) -> Any:
         raw.close()
         raise node_error('ERR_INVALID_FD_TYPE', 'not a stream socket')
     return raw
+
+
+class _Connection:
+    """What the server's pool holds for one connection, from accept until its socket is
+    destroyed (the pool's ``greenlet_class``).  It runs the connection's handler on a
+    greenlet of greennet's worker list: a new greenlet per connection would cost an
+    ``mmap`` of its frame stack."""
+
+    __slots__ = ('server', 'raw', 'peer')
+
+    def __init__(self, server: Server, raw: Any, peer: Any) -> None:
+        self.server = server
+        self.raw = raw
+        self.peer = peer
+
+    def start(self) -> None:
+        run_in_worker(self.server._hub, self.server._serve, self)
 
 
 def _family_of(address: Any) -> Optional[str]:

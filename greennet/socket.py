@@ -30,11 +30,12 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from gevent import get_hub
 from gevent._hub_primitives import Waiter
 from gevent.timeout import Timeout
-from greenlet import getcurrent, greenlet
+from greenlet import getcurrent
 
 from . import _encoding
 from ._options import is_int, pep8_aliases, validate_timeout_ms
 from ._options import options as _options
+from ._workers import run_in_worker
 from .abort import AbortSignal, check_signal
 from .errors import (
     AbortError,
@@ -325,7 +326,7 @@ class Socket(EventEmitter):
             self._parked = False
             self._owner.switch()
         elif self._owner is None and self._has_work():
-            _dispatch_in_a_dispatcher(self)
+            run_in_worker(self._hub, self._serve_events)
         waiters = self._waiters
         if waiters:
             self._waiters = None
@@ -335,8 +336,10 @@ class Socket(EventEmitter):
     def _serve_events(self) -> None:
         """Owner: dispatch until there is nothing left to do, then let go of the greenlet.
 
-        An idle socket holds no greenlet: the next events go to a dispatcher.
+        An idle socket holds no greenlet: its next events go to a worker greenlet.
         """
+        if self._owner is None:
+            self._owner = getcurrent()
         try:
             self._run_until(self._idle)
         finally:
@@ -1311,39 +1314,6 @@ class Socket(EventEmitter):
             self.destroy()
         else:
             self.destroySoon()
-
-
-# ==================================================================== dispatchers
-
-#: idle dispatcher greenlets kept per hub, ready for the next socket with events
-_MAX_IDLE_DISPATCHERS = 256
-
-
-def _dispatch_in_a_dispatcher(sock: Socket) -> None:
-    """Hub: run the events of ``sock``, which has no owner, in a dispatcher greenlet.
-
-    Dispatchers are kept in a per-hub free list, so an idle connection holds no
-    greenlet and the number of greenlets follows the events being dispatched at once.
-    """
-    hub = sock._hub
-    idle = getattr(hub, '_greennet_dispatchers', None)
-    if idle is None:
-        idle = hub._greennet_dispatchers = []
-    dispatcher = idle.pop() if idle else greenlet(_dispatcher_main, hub)
-    sock._owner = dispatcher
-    dispatcher.switch(sock)
-
-
-def _dispatcher_main(sock: Socket) -> None:
-    hub = sock._hub
-    idle = hub._greennet_dispatchers
-    me = getcurrent()
-    while True:
-        sock._serve_events()
-        if len(idle) >= _MAX_IDLE_DISPATCHERS:
-            return
-        idle.append(me)
-        sock = hub.switch()
 
 
 # ==================================================================== helpers

@@ -214,14 +214,21 @@ def test_aborting_the_signal_closes_the_server():
 
 def test_each_connection_runs_in_its_own_greenlet(start_server, connect):
     greenlets = []
+    release = Event()
 
     def handler(sock):
         greenlets.append(getcurrent())
+        release.wait(DEADLINE)       # all three are open and blocked at once
         sock.end()
 
     server = start_server(handler)
-    for _ in range(3):
-        connect(server).wait_closed(DEADLINE)
+    clients = [connect(server) for _ in range(3)]
+    with gevent.Timeout(DEADLINE):
+        while len(greenlets) < 3:
+            gevent.sleep(0.005)
+    release.set()
+    for client in clients:
+        client.wait_closed(DEADLINE)
     assert len(set(greenlets)) == 3 and getcurrent() not in greenlets
 
 
