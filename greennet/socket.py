@@ -56,6 +56,8 @@ log = logging.getLogger('greennet')
 #: Node v22's ``stream.getDefaultHighWaterMark()`` for byte streams.
 DEFAULT_HIGH_WATER_MARK = 64 * 1024
 _READ_SIZE = 64 * 1024
+_BIG_READ_SIZE = 256 * 1024   # after a read that filled the buffer: a stream is coming
+_READS_PER_WAKE = 4       # reads in a row on one readiness while each fills the buffer
 _READ, _WRITE = 1, 2
 _MAX_KEEPIDLE = 32767     # Linux's MAX_TCP_KEEPIDLE, in seconds: longer delays are clamped
 
@@ -97,7 +99,7 @@ class Socket(EventEmitter):
         '_hub', '_loop', '_sock', '_is_ipc', '_server', '_owner', '_parked', '_pending',
         '_waiters', '_kick_scheduled', '_reader', '_blocked',
         '_rbuf', '_rlen', '_flowing', '_read_started', '_reading', '_eof', '_ended',
-        '_decoder', '_read_io', '_read_view', '_onread',
+        '_decoder', '_read_io', '_read_view', '_onread', '_read_full',
         '_wbuf', '_wlen', '_write_io', '_writing', '_ending', '_finished', '_need_drain',
         '_finish_cbs', '_bytes_dispatched', '_hwm', '_rlimit',
         'connecting', 'destroyed', '_closed', '_error', 'allowHalfOpen', 'bytesRead',
@@ -125,7 +127,7 @@ class Socket(EventEmitter):
         self._reader: Any = None
         self._blocked = 0
         # read side
-        self._rbuf: List[bytes] = []
+        self._rbuf: List[Any] = []     # bytes, and memoryviews of what reads left
         self._rlen = 0
         self._flowing: Optional[bool] = None
         self._read_started = True
@@ -135,6 +137,7 @@ class Socket(EventEmitter):
         self._decoder: Any = None
         self._read_io: Any = None
         self._read_view = _read_view(hub)
+        self._read_full = False
         self._onread: Any = None
         # write side
         self._wbuf: List[List[Any]] = []   # [data, callback] pairs
@@ -295,6 +298,8 @@ class Socket(EventEmitter):
         while self._flowing and rbuf:
             chunk = rbuf.pop(0)
             self._rlen -= len(chunk)
+            if type(chunk) is not bytes:   # what a sequential read left of a chunk
+                chunk = bytes(chunk)
             if decoder is not None:
                 chunk = decoder.decode(chunk)
                 if not chunk:
@@ -375,49 +380,80 @@ class Socket(EventEmitter):
                 self._read_io.stop()
 
     def _on_readable(self) -> None:
-        """Hub: one read from the kernel into the readable buffer."""
+        """Hub: read from the kernel into the readable buffer and dispatch.
+
+        A read that fills the whole buffer says more is waiting: once that chunk is
+        dispatched, read again at once (a few times at most, to stay fair to other
+        sockets) rather than go back to the loop for readiness we already know of.
+        """
         try:
-            self._read_once()
+            for _ in range(_READS_PER_WAKE):
+                full = self._read_once()
+                self._kick()
+                if not (full and self._reading):
+                    return
         except Exception as exc:   # never into the hub: it costs this socket only
             self.destroy(exc)
             self._kick()
 
-    def _read_once(self) -> None:
+    def _read_once(self) -> bool:
+        """One read; True if it filled the whole buffer (more is probably waiting)."""
         onread = self._onread
-        if onread is None:
-            view = self._read_view
-        else:
-            view = onread.next_buffer()
-            if not len(view):      # Node: a read into no room at all is ENOBUFS
-                self.destroy(system_error(_errno.ENOBUFS, 'read'))
-                self._kick()
-                return
+        if onread is not None:
+            return self._read_into_user_buffer(onread)
         try:
-            n = self._sock.recv_into(view)
+            if self._read_full:    # a stream: big reads into a fresh bytes, no copy out
+                size = _BIG_READ_SIZE
+                data = self._sock.recv(size)
+                n = len(data)
+            else:                  # messages: the shared buffer, copy out what came
+                size = _READ_SIZE
+                n = self._sock.recv_into(self._read_view)
+                data = self._read_view[:n].tobytes()
         except (BlockingIOError, InterruptedError):
-            return
+            self._read_full = False
+            return False
         except OSError as exc:
             self.destroy(from_oserror(exc, 'read'))
-            self._kick()
-            return
+            return False
+        self._read_full = full = n == size
         if n:
             self.bytesRead += n
             if self._timeout_ms:
                 self._touch()
-            if onread is not None:
-                # the user's buffer is reused: no further read until the callback ran
-                self._read_started = False
+            self._rbuf.append(data)
+            self._rlen += n
+            if self._rlen >= self._rlimit:
                 self._update_reading()
-                self._post(self._deliver_onread, n, view)
-            else:
-                self._rbuf.append(view[:n].tobytes())
-                self._rlen += n
-                if self._rlen >= self._rlimit:
-                    self._update_reading()
         else:
             self._eof = True
             self._update_reading()
-        self._kick()
+        return full
+
+    def _read_into_user_buffer(self, onread: '_OnRead') -> bool:
+        view = onread.next_buffer()
+        if not len(view):      # Node: a read into no room at all is ENOBUFS
+            self.destroy(system_error(_errno.ENOBUFS, 'read'))
+            return False
+        try:
+            n = self._sock.recv_into(view)
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError as exc:
+            self.destroy(from_oserror(exc, 'read'))
+            return False
+        if n:
+            self.bytesRead += n
+            if self._timeout_ms:
+                self._touch()
+            # the user's buffer is reused: no further read until the callback ran
+            self._read_started = False
+            self._update_reading()
+            self._post(self._deliver_onread, n, view)
+        else:
+            self._eof = True
+            self._update_reading()
+        return False
 
     def _deliver_onread(self, n: int, buf: Any) -> None:
         if self._onread.callback(n, self._onread.buffer_of(buf)) is False:
@@ -1151,16 +1187,20 @@ class Socket(EventEmitter):
             raise self._error
 
     def _take(self, n: int) -> bytes:
-        """Take up to ``n`` bytes (all if n < 0) from the readable buffer."""
+        """Take up to ``n`` bytes (all if n < 0) from the readable buffer.
+
+        What is left of a chunk stays as a memoryview of it: taking 64 KiB at a time
+        from a 256 KiB read copies each byte once, not the remainder again and again.
+        """
         rbuf = self._rbuf
         first = rbuf[0]
         if n < 0 or (len(first) <= n and len(rbuf) == 1):
-            data = first if len(rbuf) == 1 else b''.join(rbuf)
+            data = bytes(first) if len(rbuf) == 1 else b''.join(rbuf)
             rbuf.clear()
         elif len(first) >= n:
-            data = first[:n]
+            data = bytes(first[:n])
             if len(first) > n:
-                rbuf[0] = first[n:]
+                rbuf[0] = memoryview(first)[n:]
             else:
                 rbuf.pop(0)
         else:
@@ -1169,7 +1209,7 @@ class Socket(EventEmitter):
             while rbuf and want > 0:
                 chunk = rbuf.pop(0)
                 if len(chunk) > want:
-                    rbuf.insert(0, chunk[want:])
+                    rbuf.insert(0, memoryview(chunk)[want:])
                     chunk = chunk[:want]
                 parts.append(chunk)
                 want -= len(chunk)
@@ -1242,7 +1282,7 @@ class Socket(EventEmitter):
             def ready() -> bool:
                 rbuf = self._rbuf
                 if rbuf:
-                    if len(rbuf) > 1:
+                    if len(rbuf) > 1 or type(rbuf[0]) is not bytes:
                         joined = b''.join(rbuf)
                         rbuf.clear()
                         rbuf.append(joined)
