@@ -104,9 +104,10 @@ class EventEmitter:
             self.emit('newListener', name, _unwrap(listener))
         existing = events.get(name, ())
         events[name] = (listener,) + existing if prepend else existing + (listener,)
-        limit = self.getMaxListeners()
-        if limit and len(existing) + 1 > limit:
-            self._warn_leak(name, len(existing) + 1)
+        if existing:   # the limit can only be passed by a second listener or more
+            limit = self.getMaxListeners()
+            if limit and len(existing) + 1 > limit:
+                self._warn_leak(name, len(existing) + 1)
         self._listener_added(name)
         return self
 

@@ -402,8 +402,8 @@ class Socket(EventEmitter):
         if onread is not None:
             return self._read_into_user_buffer(onread)
         try:
-            if self._read_full:    # a stream: big reads into a fresh bytes, no copy out
-                size = _BIG_READ_SIZE
+            if self._read_full and self._flowing:   # a stream of 'data': big reads into
+                size = _BIG_READ_SIZE                    # a fresh bytes, no copy out
                 data = self._sock.recv(size)
                 n = len(data)
             else:                  # messages: the shared buffer, copy out what came
@@ -578,7 +578,7 @@ class Socket(EventEmitter):
         """Write everything this socket reads to ``destination``, pausing while the
         destination's buffer is full and resuming on its 'drain'; ``end()`` it at 'end'
         unless ``end=False``.  Returns ``destination``."""
-        opts = _options(options, kwargs, ('end',), 'pipe')
+        opts = _options(options, kwargs, ('end',), 'pipe') if options or kwargs else {}
         source = self
 
         def ondata(chunk: Any) -> None:
