@@ -1231,7 +1231,10 @@ class Socket(EventEmitter):
                     return self._take(-1)
             else:
                 if not self._rbuf:
-                    self._block_until(self._has_data_or_done)
+                    if self._read_full and self._reading:
+                        self._read_once()   # a stream: the next chunk is likely there
+                    if not self._rbuf:
+                        self._block_until(self._has_data_or_done)
                 if self._rbuf:
                     return self._take(n)
             self._raise_if_failed()
