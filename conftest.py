@@ -5,8 +5,14 @@ Every wait is on an event with a deadline; nothing sleeps and hopes.
 from __future__ import annotations
 
 import os
+import queue
+import re
+import signal
+import subprocess
 import tempfile
-from typing import Any, Callable, Dict, List
+import threading
+import time
+from typing import Any, Callable, Dict, List, Optional
 
 import gevent
 import pytest
@@ -158,3 +164,56 @@ def _no_greenlet_left_running() -> Any:
     """Give sockets a moment to finish closing after each test."""
     yield
     gevent.sleep(0)
+
+
+class Command:
+    """A command running in the background, its output lines collected as they come."""
+
+    def __init__(self, argv: List[str], env: Optional[dict] = None, **kwargs: Any) -> None:
+        self.popen = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      stdin=subprocess.DEVNULL, env=env, **kwargs)
+        self.lines: Dict[str, Any] = {'stdout': queue.Queue(), 'stderr': queue.Queue()}
+        self.seen: Dict[str, List[str]] = {'stdout': [], 'stderr': []}
+        for name in self.lines:
+            threading.Thread(target=self._pump, args=(name,), daemon=True).start()
+
+    def _pump(self, name: str) -> None:
+        for raw in getattr(self.popen, name):
+            self.lines[name].put(raw.decode('utf-8', 'replace').rstrip('\n'))
+        self.lines[name].put(None)
+
+    def expect(self, pattern: str, stream: str = 'stdout', timeout: float = DEADLINE) -> Any:
+        """Wait for a line matching ``pattern``; returns the match."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                line = self.lines[stream].get(timeout=max(0.0, remaining))
+            except queue.Empty:
+                line = None
+                remaining = 0
+            if line is None:
+                if remaining > 0:   # the stream ended
+                    self.lines[stream].put(None)
+                raise AssertionError(f'no line matching {pattern!r} on {stream} within '
+                                     f'{timeout}s; {stream} so far: {self.seen[stream]!r}')
+            self.seen[stream].append(line)
+            match = re.search(pattern, line)
+            if match:
+                return match
+
+    def wait(self, timeout: float = DEADLINE) -> int:
+        return self.popen.wait(timeout)
+
+    def signal(self, signum: int) -> None:
+        self.popen.send_signal(signum)
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it does not exit within the deadline."""
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(DEADLINE)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(DEADLINE)

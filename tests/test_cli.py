@@ -6,20 +6,20 @@ deadline and waits for something observable (a line of output, an exit), never a
 from __future__ import annotations
 
 import os
-import queue
 import re
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any, List, Optional
 
 import pytest
 
-DEADLINE = 10.0
+from conftest import DEADLINE
+from conftest import Command as Proc
+
 COMMAND = [sys.executable, '-m', 'greennet']
 
 HANDLERS = '''
@@ -44,59 +44,6 @@ not_callable = 42
 '''
 
 
-class Proc:
-    """A command running in the background, its output lines collected as they come."""
-
-    def __init__(self, args: List[str], env: Optional[dict] = None, **kwargs: Any) -> None:
-        self.popen = subprocess.Popen(COMMAND + args, stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                      env=env, **kwargs)
-        self.lines = {'stdout': queue.Queue(), 'stderr': queue.Queue()}
-        self.seen = {'stdout': [], 'stderr': []}
-        for name in self.lines:
-            threading.Thread(target=self._pump, args=(name,), daemon=True).start()
-
-    def _pump(self, name: str) -> None:
-        for raw in getattr(self.popen, name):
-            self.lines[name].put(raw.decode('utf-8', 'replace').rstrip('\n'))
-        self.lines[name].put(None)
-
-    def expect(self, pattern: str, stream: str = 'stdout', timeout: float = DEADLINE) -> Any:
-        """Wait for a line matching ``pattern``; returns the match."""
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            try:
-                line = self.lines[stream].get(timeout=max(0.0, remaining))
-            except queue.Empty:
-                line = None
-                remaining = 0
-            if line is None:
-                if remaining > 0:   # the stream ended
-                    self.lines[stream].put(None)
-                raise AssertionError(f'no line matching {pattern!r} on {stream} within '
-                                     f'{timeout}s; {stream} so far: {self.seen[stream]!r}')
-            self.seen[stream].append(line)
-            match = re.search(pattern, line)
-            if match:
-                return match
-
-    def wait(self, timeout: float = DEADLINE) -> int:
-        return self.popen.wait(timeout)
-
-    def signal(self, signum: int) -> None:
-        self.popen.send_signal(signum)
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(DEADLINE)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(DEADLINE)
-
-
 @pytest.fixture
 def run_bg():
     """``run_bg(*args, env=None)``: start ``greennet ARGS`` in the background; stopped
@@ -104,7 +51,7 @@ def run_bg():
     procs: List[Proc] = []
 
     def start(*args: str, env: Optional[dict] = None) -> Proc:
-        proc = Proc(list(args), env=env)
+        proc = Proc(COMMAND + list(args), env=env)
         procs.append(proc)
         return proc
 
@@ -321,7 +268,7 @@ def test_serve_runs_the_handler(run_bg, handlers: dict) -> None:
 
 def test_serve_from_the_current_directory(run_bg, tmp_path: Path) -> None:
     (tmp_path / 'cwd_handler.py').write_text('def handle(sock):\n    sock.end(b"cwd\\n")\n')
-    proc = Proc(['serve', 'cwd_handler:handle', '--port', '0'], cwd=str(tmp_path))
+    proc = Proc(COMMAND + ['serve', 'cwd_handler:handle', '--port', '0'], cwd=str(tmp_path))
     try:
         assert exchange(listening_port(proc), b'') == b'cwd\n'
     finally:

@@ -7,20 +7,20 @@ from __future__ import annotations
 
 import collections
 import os
-import queue
 import re
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List
 
 import pytest
 
-DEADLINE = 10.0
+from conftest import DEADLINE
+from conftest import Command as Proc
+
 COMMAND = [sys.executable, '-m', 'greennet']
 
 HANDLERS = '''
@@ -42,47 +42,6 @@ def ready(p):
 sys.exit(prefork.run_workers("gn_prefork_handlers:pid", workers=2, port=0, grace=2,
                              on_ready=ready))
 '''
-
-
-class Proc:
-    """A command running in the background, its output lines collected as they come."""
-
-    def __init__(self, argv: List[str], env: Optional[dict] = None) -> None:
-        self.popen = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      stdin=subprocess.DEVNULL, env=env)
-        self.lines = {'stdout': queue.Queue(), 'stderr': queue.Queue()}
-        self.seen = {'stdout': [], 'stderr': []}
-        for name in self.lines:
-            threading.Thread(target=self._pump, args=(name,), daemon=True).start()
-
-    def _pump(self, name: str) -> None:
-        for raw in getattr(self.popen, name):
-            self.lines[name].put(raw.decode('utf-8', 'replace').rstrip('\n'))
-        self.lines[name].put(None)
-
-    def expect(self, pattern: str, stream: str = 'stdout', timeout: float = DEADLINE) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = self.lines[stream].get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                line = None
-            if line is None:
-                raise AssertionError(f'no line matching {pattern!r} on {stream} within '
-                                     f'{timeout}s; {stream} so far: {self.seen[stream]!r}')
-            self.seen[stream].append(line)
-            match = re.search(pattern, line)
-            if match:
-                return match
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(DEADLINE)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(DEADLINE)
 
 
 @pytest.fixture
