@@ -684,6 +684,14 @@ class _Connection:
     def start(self) -> None:
         run_in_worker(self.server._hub, self.server._serve, self)
 
+    # gevent's Group links itself to a member's end; a connection ends when its socket
+    # is destroyed (the server discards it then), so there is nothing to link.
+    def rawlink(self, callback: Any) -> None:
+        pass
+
+    def unlink(self, callback: Any) -> None:
+        pass
+
 
 def _family_of(address: Any) -> Optional[str]:
     return 'IPv6' if ':' in str(address[0]) else 'IPv4'
