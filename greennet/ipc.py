@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno as _errno
 import os
-import stat
 from typing import Union
 
 from .errors import system_error
@@ -32,13 +31,6 @@ def check_path(path: str, syscall: str) -> Union[str, bytes]:
     if len(encoded) > limit:
         raise system_error(_errno.ENAMETOOLONG, syscall, path)
     return path
-
-
-def is_socket_file(path: str) -> bool:
-    try:
-        return stat.S_ISSOCK(os.stat(path).st_mode)
-    except OSError:
-        return False
 
 
 def set_mode(path: str, readable_all: bool, writable_all: bool, syscall: str = 'chmod') -> None:
