@@ -3,12 +3,12 @@
 The core is small, in the manner of gevent's ``baseserver``: a listening socket whose
 accept watcher runs in the hub (:meth:`Server._on_acceptable`), and a ``gevent.pool.Pool``
 that is the one place connections are counted and limited.  Each accepted connection is
-admitted (:meth:`Server._admit`: blockList, then ``maxConnections``) and handed to a new
-pool greenlet (:meth:`Server._serve`) that runs the 'connection' listeners.  The pool
-holds each connection's greenlet from accept until the connection's socket is destroyed
-(whether the handler is still running or returned long ago): a handler that goes on
-after its socket closed no longer counts, and an idle connection holds no running
-greenlet.
+admitted (:meth:`Server._admit`: blockList, then ``maxConnections``); the pool spawns a
+:class:`_Connection` task for it, which runs the 'connection' listeners
+(:meth:`Server._serve`) in a greenlet of its own, taken from greennet's worker list.  The
+pool holds the task from accept until the connection's socket is destroyed (whether the
+handler still runs or returned long ago): a handler that goes on after its socket closed
+no longer counts, and an idle connection holds no greenlet.
 
 Server events ('listening', 'close', 'error', 'drop') run in order in a short-lived
 greenlet of the server's, so their listeners may block too.

@@ -7,11 +7,13 @@ How a socket works (the model is Node's stream, run on gevent's hub):
   write watcher's callback flushes the write queue (``_wbuf``).  ``write()`` itself
   sends straight away when nothing is queued.
 * **Events run in the socket's owner greenlet, one at a time, in order.**  The owner is
-  the connection's greenlet on a server (it first runs the 'connection' listeners) or
-  the greenlet ``connect()`` starts on a client.  Anything that must reach user code
-  (a write callback, 'drain', 'timeout', 'error', 'close') is posted to ``_pending``;
-  buffered data becomes 'data' events while the socket is flowing.  A listener may
-  block: that delays only this socket's next events.
+  the connection's handler greenlet while the 'connection' listeners run (a sequential
+  handler stays the owner until it returns), the greenlet ``connect()`` starts while a
+  client connects, and otherwise a worker greenlet (``_workers.py``) taken only while
+  there is something to dispatch, so an idle socket holds no greenlet.  Anything that
+  must reach user code (a write callback, 'drain', 'timeout', 'error', 'close') is
+  posted to ``_pending``; buffered data becomes 'data' events while the socket is
+  flowing.  A listener may block: that delays only this socket's next events.
 * **Sequential reads consume the same buffer.**  ``read()``, ``readline()``... take from
   ``_rbuf`` and wait for the hub to fill it.  When the owner itself waits, it keeps
   dispatching this socket's events (so 'timeout' still fires during a ``readline()``).
