@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 import gevent
 import pytest
+import zope.event
 from gevent.event import Event
 
 import greennet as net
@@ -157,6 +158,18 @@ def connect_tcp(tcp: Endpoint) -> Any:
     yield connect_to
     for sock in sockets:
         sock.destroy()
+
+
+@pytest.fixture
+def published() -> Any:
+    """Events the zope.event tap publishes while the test runs; subscribers restored after."""
+    seen: List[Any] = []
+    saved = list(zope.event.subscribers)
+    zope.event.subscribers.append(seen.append)
+    try:
+        yield seen
+    finally:
+        zope.event.subscribers[:] = saved
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ import math
 import warnings
 
 import pytest
-import zope.event
 
 import greennet
 from greennet.errors import NodeError
@@ -44,16 +43,6 @@ def ee():
     return EventEmitter()
 
 
-@pytest.fixture
-def published():
-    """Events the zope.event tap publishes while the test runs; subscribers restored after."""
-    seen = []
-    saved = list(zope.event.subscribers)
-    zope.event.subscribers.append(seen.append)
-    try:
-        yield seen
-    finally:
-        zope.event.subscribers[:] = saved
 
 
 # ================================================================ adding listeners

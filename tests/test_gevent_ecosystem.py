@@ -66,16 +66,6 @@ def run_python(path, *args, timeout=30):
                           timeout=timeout)
 
 
-@pytest.fixture
-def published():
-    """What the zope.event tap publishes during the test; subscribers restored after."""
-    seen = []
-    saved = list(zope.event.subscribers)
-    zope.event.subscribers.append(seen.append)
-    try:
-        yield seen
-    finally:
-        zope.event.subscribers[:] = saved
 
 
 def listening(server, *args):
