@@ -488,7 +488,7 @@ def test_read_header_validates_its_timeout():
 
 HAPROXY = shutil.which('haproxy')
 
-HAPROXY_CONFIG = """\
+HAPROXY_HEADER = """\
 global
     maxconn 256
 
@@ -497,7 +497,9 @@ defaults
     timeout connect 2s
     timeout client 10s
     timeout server 10s
+"""
 
+HAPROXY_CONFIG = HAPROXY_HEADER + """
 # PROXY protocol v1 ("send-proxy") to greennet server A
 frontend fe_v1
     bind 127.0.0.1:{fe_v1}
@@ -561,20 +563,10 @@ class HAProxy:
                 self.frontends[(version, '::1')] = port
                 bind = f'    bind [::1]:{port}\n'
             ports[f'fe_{version}_ipv6'] = bind
-        self.ready_port = ports['ready']
-        self.config = HAPROXY_CONFIG.format(**ports)
-        self.config_path = tmp_path / 'haproxy.cfg'
-        self.config_path.write_text(self.config)
-        self.log_path = tmp_path / 'haproxy.log'
-        self.log = None
-        self.proc = None
+        self.process = HAProxyProcess(tmp_path, HAPROXY_CONFIG.format(**ports), ports['ready'])
 
     def start(self):
-        self.log = open(self.log_path, 'wb')
-        self.proc = gsubprocess.Popen([HAPROXY, '-db', '-f', str(self.config_path)],
-                                      stdin=gsubprocess.DEVNULL, stdout=self.log,
-                                      stderr=gsubprocess.STDOUT)
-        self._wait_ready()
+        self.process.start()
 
     def _server(self, handler):
         server = net.createServer(handler)
@@ -599,7 +591,35 @@ class HAProxy:
         self.check_seen.set()
         sock.end()
 
-    def _wait_ready(self):
+    def result(self, address, port):
+        return self.received.setdefault((address, port), AsyncResult())
+
+    def output(self):
+        return self.process.output()
+
+    def stop(self):
+        self.process.stop()
+        for server in self.servers:
+            server.shutdown(0)
+
+
+class HAProxyProcess:
+    """haproxy running ``config`` in the foreground; started once the frontend bound on
+    ``ready_port`` (bound last, rejecting everything) accepts, so every frontend listens."""
+
+    def __init__(self, tmp_path, config, ready_port):
+        self.ready_port = ready_port
+        self.config_path = tmp_path / 'haproxy.cfg'
+        self.config_path.write_text(config)
+        self.log_path = tmp_path / 'haproxy.log'
+        self.log = None
+        self.proc = None
+
+    def start(self):
+        self.log = open(self.log_path, 'wb')
+        self.proc = gsubprocess.Popen([HAPROXY, '-db', '-f', str(self.config_path)],
+                                      stdin=gsubprocess.DEVNULL, stdout=self.log,
+                                      stderr=gsubprocess.STDOUT)
         deadline = time.monotonic() + DEADLINE
         while True:
             if self.proc.poll() is not None:
@@ -611,9 +631,6 @@ class HAProxy:
                 if time.monotonic() > deadline:
                     pytest.fail(f'haproxy did not listen within {DEADLINE}s:\n{self.output()}')
                 gevent.sleep(0.02)
-
-    def result(self, address, port):
-        return self.received.setdefault((address, port), AsyncResult())
 
     def output(self):
         if self.log is not None:
@@ -630,8 +647,6 @@ class HAProxy:
                 self.proc.wait(timeout=5)
         if self.log is not None:
             self.log.close()
-        for server in self.servers:
-            server.shutdown(0)
 
 
 @pytest.fixture(scope='module')
@@ -829,16 +844,7 @@ def test_proxy_protocol_option_must_be_a_boolean():
     assert info.value.code == 'ERR_INVALID_ARG_TYPE'
 
 
-BALANCER_CONFIG = """\
-global
-    maxconn 256
-
-defaults
-    mode tcp
-    timeout connect 2s
-    timeout client 10s
-    timeout server 10s
-
+BALANCER_CONFIG = HAPROXY_HEADER + """
 frontend fe_v1
     bind 127.0.0.1:{fe_v1}
     default_backend be_v1
@@ -870,30 +876,12 @@ def balancer(tmp_path):
     workers = [proxied_server(blockList=block), proxied_server(blockList=block)]
     ports = {'fe_v1': free_port(), 'fe_v2': free_port(), 'ready': free_port(),
              'worker1': workers[0].address()['port'], 'worker2': workers[1].address()['port']}
-    config = tmp_path / 'balancer.cfg'
-    config.write_text(BALANCER_CONFIG.format(**ports))
-    log = open(tmp_path / 'balancer.log', 'wb')
-    proc = gsubprocess.Popen([HAPROXY, '-db', '-f', str(config)], stdin=gsubprocess.DEVNULL,
-                             stdout=log, stderr=gsubprocess.STDOUT)
+    process = HAProxyProcess(tmp_path, BALANCER_CONFIG.format(**ports), ports['ready'])
     try:
-        deadline = time.monotonic() + DEADLINE
-        while True:
-            assert proc.poll() is None, (tmp_path / 'balancer.log').read_text()
-            try:
-                gsocket.create_connection(('127.0.0.1', ports['ready']), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, 'haproxy did not start'
-                gevent.sleep(0.02)
+        process.start()
         yield {'v1': ports['fe_v1'], 'v2': ports['fe_v2'], 'workers': workers}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except gsubprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        log.close()
+        process.stop()
         for worker in workers:
             worker.shutdown(0)
 
