@@ -30,7 +30,7 @@ def _idle_workers(hub: Any) -> List[Any]:
 def run_in_worker(hub: Any, fn: Callable[..., Any], *args: Any) -> None:
     """Hub only: run ``fn(*args)`` now in an idle worker greenlet (made if none is idle);
     returns when ``fn`` finishes or blocks."""
-    idle = _idle_workers(hub)
+    idle = getattr(hub, '_greennet_workers', None)
     worker = idle.pop() if idle else greenlet(_worker_main, hub)
     worker.switch(fn, args)
 

@@ -98,7 +98,8 @@ class EventEmitter:
 
     # ------------------------------------------------------------------ adding
     def _add(self, name: str, listener: Listener, prepend: bool) -> 'EventEmitter':
-        _check_listener(listener)
+        if not callable(listener):
+            _check_listener(listener)
         events = self._events
         if 'newListener' in events:
             self.emit('newListener', name, _unwrap(listener))
@@ -151,9 +152,16 @@ class EventEmitter:
     # ------------------------------------------------------------------ removing
     def removeListener(self, eventName: str, listener: Listener) -> 'EventEmitter':
         """Remove the most recently added instance of ``listener`` for ``eventName``."""
-        _check_listener(listener)
-        existing = self._events.get(eventName)
+        if not callable(listener):
+            _check_listener(listener)
+        events = self._events
+        existing = events.get(eventName)
         if not existing:
+            return self
+        if len(existing) == 1 and existing[0] is listener and 'removeListener' not in events:
+            del events[eventName]     # the common case: the one listener goes
+            if self._warned:
+                self._warned.discard(eventName)
             return self
         for i in range(len(existing) - 1, -1, -1):
             fn = existing[i]

@@ -1,14 +1,14 @@
 """``net.Server``: a TCP or IPC server, one greenlet per connection.
 
 The core is small, in the manner of gevent's ``baseserver``: a listening socket whose
-accept watcher runs in the hub (:meth:`Server._on_acceptable`), and a ``gevent.pool.Pool``
-that is the one place connections are counted and limited.  Each accepted connection is
-admitted (:meth:`Server._admit`: blockList, then ``maxConnections``); the pool spawns a
-:class:`_Connection` task for it, which runs the 'connection' listeners
-(:meth:`Server._serve`) in a greenlet of its own, taken from greennet's worker list.  The
-pool holds the task from accept until the connection's socket is destroyed (whether the
-handler still runs or returned long ago): a handler that goes on after its socket closed
-no longer counts, and an idle connection holds no greenlet.
+accept watcher runs in the hub (:meth:`Server._on_acceptable`), and one set of open
+connections (``Server._sockets``) that is the one place they are counted and limited.
+Each accepted connection is admitted (:meth:`Server._admit`: blockList, then
+``maxConnections``) and its 'connection' listeners run (:meth:`Server._serve`) in a
+greenlet of its own, taken from greennet's worker list.  A connection counts from accept
+until its socket is destroyed (whether the handler still runs or returned long ago): a
+handler that goes on after its socket closed no longer counts, and an idle connection
+holds no greenlet.
 
 Server events ('listening', 'close', 'error', 'drop') run in order in a short-lived
 greenlet of the server's, so their listeners may block too.
@@ -20,11 +20,10 @@ import errno as _errno
 import logging
 import os
 from collections.abc import Mapping
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from gevent import Greenlet, get_hub
 from gevent.event import Event
-from gevent.pool import Pool
 
 from ._options import is_int, is_number, pep8_aliases, validate_int, validate_port
 from ._options import options as _options
@@ -129,9 +128,8 @@ class Server(EventEmitter):
         self._sock: Any = None
         self._accept_io: Any = None
         self._accept_paused = False
-        self._pool = Pool(greenlet_class=self._connection_task)
-        # socket -> the greenlet that stands for its connection in the pool
-        self._sockets: Dict[Socket, Any] = {}
+        # the open connections: admitted, and their sockets not yet destroyed
+        self._sockets: Set[Socket] = set()
         self._max_connections: Optional[int] = None
         self.dropMaxConnection = False
         self._pipe_path: Optional[str] = None
@@ -321,13 +319,13 @@ class Server(EventEmitter):
 
     def _full(self) -> bool:
         limit = self._max_connections
-        return limit is not None and len(self._pool) >= limit
+        return limit is not None and len(self._sockets) >= limit
 
     def _admit(self, raw: Any, peer: Any) -> None:
         """Hub: let a new connection in, or close it (blocked address, over the limit)."""
         is_tcp = raw.family != _socket.AF_UNIX
         if self._proxy_protocol:    # the peer is the balancer: admit after the header
-            _Connection(self, raw, peer if is_tcp else None).start()   # counted once admitted
+            run_in_worker(self._hub, self._serve, raw, peer if is_tcp else None)
             return
         if is_tcp and self._block_list is not None and self._block_list.check_host(peer[0]):
             log.debug('server %r: closed a connection from blocked %s', self.address(), peer[0])
@@ -340,35 +338,25 @@ class Server(EventEmitter):
             raw.close()
             self._post(self.emit, 'drop', payload)
             return
-        self._pool.spawn(raw, peer if is_tcp else None)
+        run_in_worker(self._hub, self._serve, raw, peer if is_tcp else None)
 
-    def _connection_task(self, raw: Any, peer: Any) -> '_Connection':
-        return _Connection(self, raw, peer)
-
-    def _serve(self, task: '_Connection') -> None:
+    def _serve(self, raw: Any, peer: Any) -> None:
         """A connection's greenlet: the 'connection' listeners, then its socket's events."""
-        me = task
-        raw, peer = task.raw, task.peer
-        task.raw = None
         try:
             sock = Socket._accepted(raw, peer, self, self._socket_opts)
         except Exception as exc:       # no socket could be made: the connection is gone
             raw.close()
             log.error('greennet: could not set up a connection from %s: %s', peer, exc)
-            if me in self._pool:
-                self._pool.discard(me)
-                self._connection_gone()
             return
-        if self._proxy_protocol:
-            if not self._admit_proxied(sock):
-                sock._serve_events()
-                return
-            self._pool.add(me)
-        self._sockets[sock] = me
+        if self._proxy_protocol and not self._admit_proxied(sock):
+            sock._serve_events()
+            return
+        self._sockets.add(sock)
         try:
             self.emit('connection', sock)
         except Exception as exc:       # a handler that raises costs its own socket only
             sock._listener_failed(exc)
+        sock._read_ahead()
         sock._serve_events()
 
     def _admit_proxied(self, sock: Socket) -> bool:
@@ -406,15 +394,13 @@ class Server(EventEmitter):
 
     def _connection_closed(self, sock: Socket) -> None:
         """A socket of this server was destroyed: it no longer counts."""
-        member = self._sockets.pop(sock, None)
-        if member is not None and member in self._pool:
-            self._pool.discard(member)
+        self._sockets.discard(sock)
         self._connection_gone()
 
     def _connection_gone(self) -> None:
         if self._accept_paused and self._sock is not None and not self._full():
             self._resume_accepting()
-        if self._sock is None and not self._pool:
+        if self._sock is None and not self._sockets:
             self._post(self._emit_close)
 
     def _pause_accepting(self) -> None:
@@ -435,14 +421,14 @@ class Server(EventEmitter):
         listening.
         """
         check_callback(callback)
-        log.debug('server %r closing; %d connections open', self.address(), len(self._pool))
+        log.debug('server %r closing; %d connections open', self.address(), len(self._sockets))
         if callback is not None:
             if self._sock is None:
                 self.once('close', lambda: callback(node_error('ERR_SERVER_NOT_RUNNING')))
             else:
                 self.once('close', callback)
         self._stop_listening()
-        if not self._pool:
+        if not self._sockets:
             self._post(self._emit_close)
         return self
 
@@ -474,10 +460,10 @@ class Server(EventEmitter):
         """Beyond Node, for deploys: stop accepting, wait up to ``timeout`` seconds for
         open connections to finish, then destroy the rest.  Blocks; returns how many
         connections it had to cut (0 when all finished in time)."""
-        if self._sock is not None or self._pool:
+        if self._sock is not None or self._sockets:
             self.close()
         Event_wait = self._closed_event.wait
-        if self._pool:
+        if self._sockets:
             Event_wait(timeout)
         cut = [s for s in list(self._sockets) if not s.destroyed]
         for sock in cut:
@@ -491,7 +477,7 @@ class Server(EventEmitter):
         'error' listener took."""
         self._serving += 1
         try:
-            if self._sock is not None or self._pool or self._pending:
+            if self._sock is not None or self._sockets or self._pending:
                 self._closed_event.wait()
         finally:
             self._serving -= 1
@@ -521,8 +507,8 @@ class Server(EventEmitter):
         asynchronously (returns the server), or the count itself without a callback."""
         check_callback(callback)
         if callback is None:
-            return len(self._pool)
-        self._post(lambda: callback(None, len(self._pool)))
+            return len(self._sockets)
+        self._post(lambda: callback(None, len(self._sockets)))
         return self
 
     @property
@@ -542,7 +528,7 @@ class Server(EventEmitter):
 
     @property
     def connections(self) -> int:
-        return len(self._pool)
+        return len(self._sockets)
 
     def ref(self) -> 'Server':
         """Keep ``net.run()`` from returning while this server listens (the default)."""
@@ -666,31 +652,6 @@ def _adopt_listener(handle: Any) -> Any:
         raw.close()
         raise node_error('ERR_INVALID_FD_TYPE', 'not a stream socket')
     return raw
-
-
-class _Connection:
-    """What the server's pool holds for one connection, from accept until its socket is
-    destroyed (the pool's ``greenlet_class``).  It runs the connection's handler on a
-    greenlet of greennet's worker list: a new greenlet per connection would cost an
-    ``mmap`` of its frame stack."""
-
-    __slots__ = ('server', 'raw', 'peer')
-
-    def __init__(self, server: Server, raw: Any, peer: Any) -> None:
-        self.server = server
-        self.raw = raw
-        self.peer = peer
-
-    def start(self) -> None:
-        run_in_worker(self.server._hub, self.server._serve, self)
-
-    # gevent's Group links itself to a member's end; a connection ends when its socket
-    # is destroyed (the server discards it then), so there is nothing to link.
-    def rawlink(self, callback: Any) -> None:
-        pass
-
-    def unlink(self, callback: Any) -> None:
-        pass
 
 
 def _family_of(address: Any) -> Optional[str]:

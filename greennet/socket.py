@@ -88,6 +88,64 @@ def _address_dict(family: int, addr: Any) -> Dict[str, Any]:
     return {'address': addr[0], 'family': _FAMILY_NAMES.get(family), 'port': addr[1]}
 
 
+class _Pipe:
+    """One ``source.pipe(destination)``: its listeners, and taking them off again.
+
+    The listeners are bound methods made once (listeners are removed by identity);
+    ``detach`` drops them, so a socket piped to itself is freed by reference counting
+    once the pipe has come apart, not left to the cycle collector.
+    """
+
+    __slots__ = ('source', 'destination', 'end', 'ondata', 'onend', 'ondrain', 'unpipe')
+
+    def __init__(self, source: 'Socket', destination: Any, end: bool) -> None:
+        self.source = source
+        self.destination = destination
+        self.end = end
+        self.ondata: Any = self._ondata
+        self.onend: Any = self._onend
+        self.ondrain: Any = None
+        self.unpipe: Any = self.detach
+
+    def _ondata(self, chunk: Any) -> None:
+        if self.destination.write(chunk) is False:
+            self.source.pause()
+            if self.ondrain is None:   # as Node: listen for 'drain' once it is needed
+                self.ondrain = self._ondrain
+                self.destination.on('drain', self.ondrain)
+
+    def _ondrain(self) -> None:
+        if self.source._flowing is False:
+            self.source.resume()
+
+    def _onend(self) -> None:
+        if self.end:
+            self.destination.end()
+        else:
+            self.detach()
+
+    def detach(self) -> None:
+        """Node's unpipe: take the pipe's listeners off both ends; 'unpipe' on the
+        destination."""
+        if self.ondata is None:
+            return
+        source, destination = self.source, self.destination
+        source.removeListener('data', self.ondata)
+        source.removeListener('end', self.onend)
+        if self.ondrain is not None:
+            destination.removeListener('drain', self.ondrain)
+        if isinstance(destination, Socket):
+            if destination._piped_in is not None and self in destination._piped_in:
+                destination._piped_in.remove(self)
+        elif isinstance(destination, EventEmitter):
+            destination.removeListener('finish', self.unpipe)
+            destination.removeListener('close', self.unpipe)
+        self.ondata = self.onend = self.ondrain = self.unpipe = None
+        source._unpiped(self)
+        if isinstance(destination, EventEmitter):
+            destination.emit('unpipe', source)
+
+
 @pep8_aliases
 class Socket(EventEmitter):
     """Node's ``net.Socket``: a TCP or IPC stream, driven by events or sequential reads.
@@ -101,19 +159,20 @@ class Socket(EventEmitter):
         '_hub', '_loop', '_sock', '_is_ipc', '_server', '_owner', '_parked', '_pending',
         '_waiters', '_kick_scheduled', '_reader', '_blocked',
         '_rbuf', '_rlen', '_flowing', '_read_started', '_reading', '_eof', '_ended',
-        '_decoder', '_read_io', '_read_view', '_onread', '_read_full',
+        '_decoder', '_read_io', '_read_view', '_onread', '_read_full', '_read_first',
         '_wbuf', '_wlen', '_write_io', '_writing', '_ending', '_finished', '_need_drain',
         '_finish_cbs', '_bytes_dispatched', '_hwm', '_rlimit',
         'connecting', 'destroyed', '_closed', '_error', 'allowHalfOpen', 'bytesRead',
         '_timeout_ms', '_timer', '_last_active', '_refed', '_peer', '_local',
         '_no_delay', '_keep_alive', '_reset_on_connect', '_signal', '_abort_listener',
         'autoSelectFamilyAttemptedAddresses', '_readable_opt',
-        '_writable_opt', '_block_list', '_host', '__weakref__',
+        '_writable_opt', '_block_list', '_host', '_pipes', '_piped_in', '__weakref__',
     )
 
     def __init__(self, options: Any = None, **kwargs: Any) -> None:
         super().__init__()
-        opts = _options(options, kwargs, SOCKET_OPTIONS, 'net.Socket')
+        opts = _options(options, kwargs, SOCKET_OPTIONS, 'net.Socket') \
+            if options is not None or kwargs else None
         hub = get_hub()
         self._hub = hub
         self._loop = hub.loop
@@ -140,6 +199,8 @@ class Socket(EventEmitter):
         self._read_io: Any = None
         self._read_view = _read_view(hub)
         self._read_full = False
+        # a new connection's peer has often sent already: read before waiting for readiness
+        self._read_first = False
         self._onread: Any = None
         # write side
         self._wbuf: List[List[Any]] = []   # [data, callback] pairs
@@ -156,7 +217,7 @@ class Socket(EventEmitter):
         self.destroyed = False
         self._closed = False
         self._error: Optional[BaseException] = None
-        self.allowHalfOpen = bool(opts.get('allowHalfOpen', False))
+        self.allowHalfOpen = False
         self.bytesRead = 0
         self._timeout_ms: Optional[float] = None
         self._timer: Any = None
@@ -170,18 +231,28 @@ class Socket(EventEmitter):
         self._signal: Optional[AbortSignal] = None
         self._abort_listener: Any = None
         self.autoSelectFamilyAttemptedAddresses: Optional[List[str]] = None
-        self._readable_opt = opts.get('readable', True) is not False
-        self._writable_opt = opts.get('writable', True) is not False
+        self._readable_opt = True
+        self._writable_opt = True
         self._block_list: Any = None
         self._host: Optional[str] = None
+        # pipe() links out of this socket, and into it (they come apart at our end)
+        self._pipes: Optional[List[_Pipe]] = None
+        self._piped_in: Optional[List[_Pipe]] = None
+        self._hwm: int = DEFAULT_HIGH_WATER_MARK
+        # how much the hub may buffer: the mark, or more while a sequential read needs it
+        self._rlimit: float = DEFAULT_HIGH_WATER_MARK
+        if opts:
+            self._apply_options(opts)
 
+    def _apply_options(self, opts: Dict[str, Any]) -> None:
+        self.allowHalfOpen = bool(opts.get('allowHalfOpen', False))
+        self._readable_opt = opts.get('readable', True) is not False
+        self._writable_opt = opts.get('writable', True) is not False
         hwm = opts.get('highWaterMark')
         if hwm is not None:
             if not is_int(hwm) or hwm < 0:
                 raise invalid_arg_type('options.highWaterMark', 'a non-negative integer', hwm)
-        self._hwm = DEFAULT_HIGH_WATER_MARK if hwm is None else hwm
-        # how much the hub may buffer: the mark, or more while a sequential read needs it
-        self._rlimit = self._hwm
+            self._hwm = self._rlimit = hwm
         if opts.get('noDelay'):
             self._no_delay = True
         if opts.get('keepAlive'):
@@ -224,6 +295,7 @@ class Socket(EventEmitter):
             sock._hwm = sock._rlimit = hwm
         sock._server = server
         sock._owner = getcurrent()
+        sock._read_first = True
         sock._peer = peer
         if opts.get('noDelay'):
             sock._no_delay = True
@@ -290,9 +362,6 @@ class Socket(EventEmitter):
         return bool(self._pending or (self._flowing and self._rbuf) or
                     (self._eof and not self._ended and not self._rbuf and self._reader is None))
 
-    def _idle(self) -> bool:
-        return not self._has_work()
-
     def _flow(self) -> None:
         """Emit buffered data as 'data' events while the socket is flowing."""
         rbuf = self._rbuf
@@ -345,13 +414,29 @@ class Socket(EventEmitter):
 
         An idle socket holds no greenlet: its next events go to a worker greenlet.
         """
+        me = getcurrent()
         if self._owner is None:
-            self._owner = getcurrent()
+            self._owner = me
         try:
-            self._run_until(self._idle)
+            while True:
+                try:
+                    self._dispatch()   # returns only when there is nothing left to do
+                    return
+                except Exception as exc:   # a listener raised: it costs this socket only
+                    self._listener_failed(exc)
         finally:
-            if self._owner is getcurrent():
+            if self._owner is me:
                 self._owner = None
+
+    def _read_ahead(self) -> None:
+        """Owner, after a new connection's 'connection' listeners: if they made it flow,
+        read at once what the peer has most likely sent already, so the first 'data'
+        is dispatched in this same turn instead of after a trip through the loop."""
+        if self._read_first and self._flowing and self._reading:
+            try:
+                self._read_once()
+            except Exception as exc:   # as in the hub's read: it costs this socket only
+                self.destroy(exc)
 
     def _start_owner(self, body: Callable[[], None]) -> None:
         from gevent import Greenlet
@@ -400,12 +485,13 @@ class Socket(EventEmitter):
 
     def _read_once(self) -> bool:
         """One read; True if it filled the whole buffer (more is probably waiting)."""
+        self._read_first = False
         onread = self._onread
         if onread is not None:
             return self._read_into_user_buffer(onread)
         try:
-            if self._read_full and self._flowing:   # a stream of 'data': big reads into
-                size = _BIG_READ_SIZE                    # a fresh bytes, no copy out
+            if self._read_full:    # a stream: read into a fresh bytes, no copy out
+                size = _BIG_READ_SIZE if self._flowing else _READ_SIZE
                 data = self._sock.recv(size)
                 n = len(data)
             else:                  # messages: the shared buffer, copy out what came
@@ -579,25 +665,52 @@ class Socket(EventEmitter):
     def pipe(self, destination: Any, options: Any = None, **kwargs: Any) -> Any:
         """Write everything this socket reads to ``destination``, pausing while the
         destination's buffer is full and resuming on its 'drain'; ``end()`` it at 'end'
-        unless ``end=False``.  Returns ``destination``."""
+        unless ``end=False``.  Returns ``destination``.
+
+        As Node's ``Readable.pipe``: the pipe comes apart (``unpipe``) when the
+        destination finishes or closes, or at 'end' with ``end=False``; the destination
+        sees 'pipe' then 'unpipe' with this socket.
+        """
         opts = _options(options, kwargs, ('end',), 'pipe') if options or kwargs else {}
-        source = self
-
-        def ondata(chunk: Any) -> None:
-            if destination.write(chunk) is False:
-                source.pause()
-
-        def ondrain() -> None:
-            if source._flowing is False:
-                source.resume()
-
-        destination.on('drain', ondrain)
-        if opts.get('end', True):
-            self.once('end', lambda: destination.end())
-        self.on('data', ondata)
+        link = _Pipe(self, destination, opts.get('end', True))
+        if isinstance(destination, Socket):   # our own end hooks: no listeners to add
+            if destination._piped_in is None:
+                destination._piped_in = []
+            destination._piped_in.append(link)
+        elif isinstance(destination, EventEmitter):
+            destination.once('finish', link.unpipe)
+            destination.once('close', link.unpipe)
+        if self._pipes is None:
+            self._pipes = []
+        self._pipes.append(link)
+        self.on('end', link.onend)      # 'end' comes once; detach() takes it off
+        self.on('data', link.ondata)
         if isinstance(destination, EventEmitter):
             destination.emit('pipe', self)
         return destination
+
+    def unpipe(self, destination: Any = None) -> 'Socket':
+        """Detach ``destination`` (every destination when omitted) from this socket's
+        pipes; with none left the socket pauses.  The destination sees 'unpipe'."""
+        for link in list(self._pipes or ()):
+            if destination is None or link.destination is destination:
+                link.detach()
+        return self
+
+    def _unpiped(self, link: '_Pipe') -> None:
+        pipes = self._pipes
+        if pipes is not None and link in pipes:
+            pipes.remove(link)
+            if not pipes:
+                self._pipes = None
+                self.pause()
+
+    def _unpipe_inbound(self) -> None:
+        """This socket finished or closed: the pipes into it come apart (Node's pipe
+        listens for the destination's 'finish' and 'close')."""
+        piped_in, self._piped_in = self._piped_in, None
+        for link in piped_in or ():
+            link.detach()
 
     # ================================================================ writing
     def write(self, data: Any, encoding: Any = None, callback: Any = None) -> bool:
@@ -607,10 +720,13 @@ class Socket(EventEmitter):
         once they are flushed.  ``callback(err)`` runs once the data is handed to the
         kernel, or with the error if it never will be.
         """
-        if callback is None and callable(encoding):
-            encoding, callback = None, encoding
-        chunk = _to_bytes(data, encoding)
-        check_callback(callback)
+        if type(data) is bytes and callback is None and encoding is None:
+            chunk = data
+        else:
+            if callback is None and callable(encoding):
+                encoding, callback = None, encoding
+            chunk = _to_bytes(data, encoding)
+            check_callback(callback)
         if self.destroyed or self._ending or (self._sock is None and not self.connecting):
             return self._write_refused(callback)
         n = len(chunk)
@@ -697,6 +813,8 @@ class Socket(EventEmitter):
 
     def _emit_finish(self) -> None:
         callbacks, self._finish_cbs = self._finish_cbs, None
+        if self._piped_in is not None:
+            self._unpipe_inbound()
         self.emit('finish')
         for cb in callbacks or ():
             cb(None)
@@ -798,6 +916,8 @@ class Socket(EventEmitter):
 
     def _emit_close(self, had_error: bool) -> None:
         self._closed = True
+        if self._piped_in is not None:
+            self._unpipe_inbound()
         self.emit('close', had_error)
 
     # ================================================================ timeouts
@@ -1153,6 +1273,14 @@ class Socket(EventEmitter):
             if timer is not None:
                 timer.close()
 
+    def _wait_for_data(self, ready: Callable[[], Any]) -> None:
+        """A sequential read: block until ``ready()``.  When bytes are probably in the
+        kernel already (a new connection, or the last read filled the buffer) read once
+        first: it saves a trip through the loop."""
+        if (self._read_full or self._read_first) and self._reading and not ready():
+            self._read_once()
+        self._block_until(ready)
+
     def _begin_read(self) -> None:
         if self._flowing:
             raise RuntimeError('greennet: the socket is flowing (a \'data\' listener is '
@@ -1233,10 +1361,7 @@ class Socket(EventEmitter):
                     return self._take(-1)
             else:
                 if not self._rbuf:
-                    if self._read_full and self._reading:
-                        self._read_once()   # a stream: the next chunk is likely there
-                    if not self._rbuf:
-                        self._block_until(self._has_data_or_done)
+                    self._wait_for_data(self._has_data_or_done)
                 if self._rbuf:
                     return self._take(n)
             self._raise_if_failed()
@@ -1254,7 +1379,7 @@ class Socket(EventEmitter):
         self._begin_read()
         try:
             self._need(n)
-            self._block_until(lambda: self._rlen >= n or self._read_done())
+            self._wait_for_data(lambda: self._rlen >= n or self._read_done())
             if self._rlen >= n:
                 return self._take(n)
             self._raise_if_failed()
@@ -1299,7 +1424,7 @@ class Socket(EventEmitter):
                     self._need(self._rlen + self._hwm)   # a line may outgrow the mark
                 return self._read_done()
 
-            self._block_until(ready)
+            self._wait_for_data(ready)
             if found[0] >= 0:
                 return self._take(found[0])
             if self._rbuf:

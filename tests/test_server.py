@@ -694,6 +694,10 @@ def test_a_flood_never_holds_more_than_max_connections(start_tcp_server):
     assert len(served) == limit and peak[0] <= limit
     assert len(drops) == flood - limit
     assert outcomes.count(b'served') == limit and outcomes.count(b'') == flood - limit
+    # the served connections count until the server has seen each client's end too
+    with gevent.Timeout(DEADLINE):
+        while server.getConnections():
+            gevent.sleep(0.01)
     late = net.connect(port, '127.0.0.1')
     assert late.read() == b'served'
 

@@ -374,6 +374,85 @@ def test_pipe_returns_the_destination(start_server, connect):
     assert returned.get(timeout=DEADLINE) is True
 
 
+def test_pipe_comes_apart_when_the_destination_finishes(start_server, connect):
+    seen = AsyncResult()
+
+    def handler(sock):
+        unpiped = []
+        sock.on('unpipe', unpiped.append)
+        sock.pipe(sock)
+        sock.on('close', lambda had_error: seen.set(
+            (unpiped == [sock], sock.listenerCount('data'), sock.listenerCount('end'), sock.isPaused())))
+
+    server = start_server(handler)
+    client = connect(server)
+    client.end(b'hello')
+    assert client.read() == b'hello'
+    assert seen.get(timeout=DEADLINE) == (True, 0, 0, True)
+
+
+def test_unpipe_detaches_pauses_and_emits_unpipe_once(start_server, connect):
+    seen = AsyncResult()
+
+    def handler(sock):
+        unpiped = []
+        sock.on('unpipe', unpiped.append)
+        sock.pipe(sock)
+
+        def first(chunk):
+            sock.unpipe(sock)
+            sock.unpipe(sock)      # no pipe left: nothing happens
+            seen.set((len(unpiped), sock.listenerCount('data'), sock.isPaused()))
+        sock.once('data', first)
+
+    server = start_server(handler)
+    client = connect(server)
+    client.write(b'x')
+    assert seen.get(timeout=DEADLINE) == (1, 0, True)
+
+
+def test_a_socket_piped_to_itself_is_freed_without_the_cycle_collector(start_server, connect):
+    import gc
+    import weakref
+    refs = []
+    server = start_server(lambda sock: (refs.append(weakref.ref(sock)), sock.pipe(sock)))
+    gc.disable()
+    try:
+        client = connect(server)
+        client.end(b'ping')
+        assert client.read() == b'ping'
+        client.wait_closed(DEADLINE)
+        with gevent.Timeout(DEADLINE, AssertionError('the server socket is still alive')):
+            while not refs or refs[0]() is not None:
+                gevent.sleep(0.01)
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize('style', ['events', 'sequential'])
+def test_bytes_and_end_sent_before_the_server_accepts_are_all_delivered(endpoint, start_server, style):
+    got = AsyncResult()
+
+    def by_events(sock):
+        chunks = []
+        sock.on('data', chunks.append)
+        sock.on('end', lambda: got.set(b''.join(chunks)))
+
+    def sequential(sock):
+        got.set(sock.read() + sock.read())
+
+    server = start_server(by_events if style == 'events' else sequential)
+    raw = pysocket.socket(pysocket.AF_INET if endpoint.transport == 'tcp' else pysocket.AF_UNIX)
+    target = endpoint.target(server)
+    raw.connect((target['host'], target['port']) if 'port' in target else target['path'])
+    raw.sendall(b'early bytes')
+    raw.shutdown(pysocket.SHUT_WR)
+    try:
+        assert got.get(timeout=DEADLINE) == b'early bytes'
+    finally:
+        raw.close()
+
+
 # ------------------------------------------------------------------ destroy
 
 def test_destroy_with_error_emits_error_then_close_true(start_server, connect):
