@@ -131,9 +131,9 @@ def start_tcp_server(tcp: Endpoint) -> Any:
         server.shutdown(0)
 
 
-@pytest.fixture
-def connect(endpoint: Endpoint) -> Any:
-    """``connect(server, **options)``: a client socket to ``server`` on the transport."""
+def _connector(endpoint: Endpoint) -> Any:
+    """``connect(server, listener=None, **options)`` on ``endpoint``; every socket it
+    made is destroyed when the fixture ends."""
     sockets: List[Any] = []
 
     def connect_to(server: Any, listener: Any = None, **options: Any) -> Any:
@@ -147,17 +147,15 @@ def connect(endpoint: Endpoint) -> Any:
 
 
 @pytest.fixture
+def connect(endpoint: Endpoint) -> Any:
+    """``connect(server, **options)``: a client socket to ``server`` on the transport."""
+    yield from _connector(endpoint)
+
+
+@pytest.fixture
 def connect_tcp(tcp: Endpoint) -> Any:
-    sockets: List[Any] = []
-
-    def connect_to(server: Any, listener: Any = None, **options: Any) -> Any:
-        sock = net.connect({**tcp.target(server), **options}, listener)
-        sockets.append(sock)
-        return sock
-
-    yield connect_to
-    for sock in sockets:
-        sock.destroy()
+    """``connect`` over TCP only, for TCP-specific behaviour."""
+    yield from _connector(tcp)
 
 
 @pytest.fixture
