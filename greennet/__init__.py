@@ -15,6 +15,7 @@ from typing import Any
 import gevent as _gevent
 
 from . import errors
+from ._options import SOCKET_OPTIONS as _SOCKET_OPTIONS
 from ._options import module_aliases as _module_aliases
 from .abort import AbortController, AbortSignal
 from .addresses import BlockList, SocketAddress, isIP, isIPv4, isIPv6
@@ -25,7 +26,14 @@ from .connect import (
     setDefaultAutoSelectFamilyAttemptTimeout,
 )
 from .connect import normalize_connect_args as _normalize_connect_args
-from .errors import AbortError, AggregateError, IncompleteReadError, NodeError, NodeSystemError
+from .errors import (
+    AbortError,
+    AggregateError,
+    IncompleteReadError,
+    LimitOverrunError,
+    NodeError,
+    NodeSystemError,
+)
 from .events import Emitted, EventEmitter
 from .server import Server, createServer
 from .socket import Socket
@@ -38,12 +46,8 @@ def createConnection(*args: Any, **kwargs: Any) -> Socket:
     ``(port[, host][, listener])``: a new :class:`Socket`, already connecting, returned
     at once.  Options go both to ``Socket()`` and to ``socket.connect()``."""
     opts, listener = _normalize_connect_args(args, kwargs)
-    from .socket import SOCKET_OPTIONS
-    socket_opts = {k: v for k, v in opts.items() if k in SOCKET_OPTIONS and k != 'blockList'}
-    sock = Socket(socket_opts)
-    from .connect import start_connect
-    start_connect(sock, opts, listener)
-    return sock
+    sock = Socket({k: v for k, v in opts.items() if k in _SOCKET_OPTIONS})
+    return sock.connect(opts, listener) if listener is not None else sock.connect(opts)
 
 
 connect = createConnection
@@ -57,7 +61,7 @@ def run() -> None:
 
 __all__ = [
     'AbortController', 'AbortSignal', 'AbortError', 'AggregateError', 'BlockList',
-    'Emitted', 'EventEmitter', 'IncompleteReadError', 'NodeError', 'NodeSystemError',
+    'Emitted', 'EventEmitter', 'IncompleteReadError', 'LimitOverrunError', 'NodeError', 'NodeSystemError',
     'Server', 'Socket', 'SocketAddress', 'connect', 'createConnection', 'createServer',
     'errors', 'getDefaultAutoSelectFamily', 'getDefaultAutoSelectFamilyAttemptTimeout',
     'isIP', 'isIPv4', 'isIPv6', 'run', 'setDefaultAutoSelectFamily',

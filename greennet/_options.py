@@ -14,6 +14,11 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, TypeVar
 
 from .errors import invalid_arg_type, invalid_arg_value, node_error, out_of_range
 
+#: the options of ``net.Socket()``: Node's, and greennet's ``limit``
+SOCKET_OPTIONS = ('allowHalfOpen', 'fd', 'onread', 'readable', 'writable', 'signal',
+                  'highWaterMark', 'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'blockList',
+                  'limit')
+
 _CAMEL_HUMP = re.compile(r'(?<=[a-z0-9])([A-Z])')
 
 

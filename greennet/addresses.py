@@ -366,3 +366,35 @@ def _ip128(address: SocketAddress) -> int:
 
 def _label(address: SocketAddress) -> str:
     return 'IPv4' if address.family == 'ipv4' else 'IPv6'
+
+
+# ---------------------------------------------------------------- socket address helpers
+
+def family_name(address: Any) -> Optional[str]:
+    """Node's family of an OS socket address: 'IPv4' for a (host, port) pair, 'IPv6' for
+    a (host, port, flowinfo, scope_id) tuple, None for anything else (a Unix path)."""
+    if isinstance(address, tuple):
+        return 'IPv6' if len(address) == 4 or ':' in str(address[0]) else 'IPv4'
+    return None
+
+
+def address_info(address: Any) -> Dict[str, Any]:
+    """``{'address', 'family', 'port'}`` of an OS socket address, as Node's
+    ``address()`` gives it; ``{}`` for anything but an IP address."""
+    if not isinstance(address, tuple):
+        return {}
+    return {'address': address[0], 'family': family_name(address), 'port': address[1]}
+
+
+def connection_info(local: Any, remote: Any) -> Optional[Dict[str, Any]]:
+    """Node's description of a connection by its two ends (the 'drop' event's payload):
+    ``localAddress``, ``localPort``, ``localFamily``, ``remoteAddress``, ``remotePort``,
+    ``remoteFamily``; None for a connection that is not over IP."""
+    if not isinstance(remote, tuple):
+        return None
+    if not isinstance(local, tuple):
+        local = (None, None)
+    local_family = family_name(remote if local[0] is None else local)
+    return {'localAddress': local[0], 'localPort': local[1], 'localFamily': local_family,
+            'remoteAddress': remote[0], 'remotePort': remote[1],
+            'remoteFamily': family_name(remote)}

@@ -1,8 +1,10 @@
 """Connecting a ``net.Socket`` as Node does: argument forms, lookup, family autoselection.
 
-``socket.connect()`` validates its arguments at the call (raising Node's errors), marks
-the socket ``connecting`` and starts the socket's owner greenlet, which runs
-:func:`_connect_body`:
+``socket.connect()`` normalizes and validates its arguments here at the call (raising
+Node's errors), marks the socket ``connecting`` and posts, as the socket's first event,
+:func:`open_connection`, which talks to the socket only through the small
+:class:`Connectable` protocol (its events, its loop, and a wait that keeps running the
+socket's other events):
 
 1. IPC: connect to the path.
 2. TCP to a literal IP: one attempt, no 'lookup'.
@@ -25,9 +27,9 @@ import errno as _errno
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
-from ._options import is_int, is_number, validate_bool, validate_int, validate_port
+from ._options import SOCKET_OPTIONS, is_int, is_number, validate_bool, validate_int, validate_port
 from ._options import options as _options
 from .addresses import BlockList, isIP
 from .errors import (
@@ -40,14 +42,14 @@ from .errors import (
     node_error,
     system_error,
 )
-from .socket import SOCKET_OPTIONS
 
 log = logging.getLogger('greennet')
 
 __all__ = [
     'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily',
     'getDefaultAutoSelectFamilyAttemptTimeout', 'setDefaultAutoSelectFamilyAttemptTimeout',
-    'CONNECT_OPTIONS',
+    'CONNECT_OPTIONS', 'Connectable', 'normalize_connect_args', 'open_connection',
+    'validate_connect_options',
 ]
 
 CONNECT_OPTIONS = ('port', 'host', 'path', 'localAddress', 'localPort', 'family', 'hints',
@@ -162,60 +164,46 @@ def _validate(opts: Dict[str, Any]) -> None:
         raise invalid_arg_type('options.keepAliveInitialDelay', 'of type number', delay)
 
 
-def start_connect(sock: Any, opts: Dict[str, Any], listener: Any) -> None:
-    """Validate, then start connecting ``sock`` in its owner greenlet."""
-    if sock.connecting:
-        raise node_error('ERR_SOCKET_CONNECTING')
-    if sock._sock is not None and not sock.destroyed:
-        raise node_error('ERR_SOCKET_CONNECTING')
+def validate_connect_options(opts: Dict[str, Any]) -> None:
+    """Validate ``connect()``'s options in place (ports and timeouts normalized),
+    raising Node's error at the call."""
     _validate(opts)
-    if listener is not None:
-        sock.once('connect', listener)
-    if sock.destroyed or sock._closed:
-        sock._reset_for_reconnect()
-    if opts.get('timeout') is not None:
-        sock.setTimeout(opts['timeout'])
-    if opts.get('noDelay'):
-        sock._no_delay = True
-    if opts.get('keepAlive'):
-        sock._keep_alive = (True, opts.get('keepAliveInitialDelay') or 0)
-    if opts.get('blockList') is not None:
-        sock._block_list = opts['blockList']
-    sock._host = opts.get('path') or opts.get('host') or 'localhost'
-    sock.connecting = True
-    sock._start_owner(lambda: _connect_body(sock, opts))
+
+
+class Connectable(Protocol):
+    """What connecting needs of a socket (``net.Socket`` provides it): its events, its
+    loop, and a way to wait that goes on running the socket's other events."""
+
+    destroyed: bool
+    autoSelectFamilyAttemptedAddresses: Optional[List[str]]
+    _hub: Any
+    _loop: Any
+
+    @property
+    def refed(self) -> bool: ...
+
+    def emit(self, eventName: str, *args: Any) -> bool: ...
+
+    def _wait_until(self, ready: Callable[[], Any]) -> None: ...
+
+    def _notify(self) -> None: ...
 
 
 # ==================================================================== the connection
 
-def _connect_body(sock: Any, opts: Dict[str, Any]) -> None:
-    """Owner greenlet of a client socket: connect, then serve its events until 'close'."""
+def open_connection(sock: Connectable, opts: Dict[str, Any]) -> Tuple[Any, bool]:
+    """Connect as ``opts`` say (validated), emitting the connect events on ``sock``;
+    returns the connected OS socket and whether it is IPC, or ``(None, False)`` when
+    ``sock`` was destroyed meanwhile.  Raises the connection's error."""
     try:
         if opts.get('path') is not None:
-            raw = _connect_ipc(sock, opts['path'])
-            is_ipc = True
-        else:
-            raw = _connect_tcp(sock, opts)
-            is_ipc = False
+            return _connect_ipc(sock, opts['path']), True
+        return _connect_tcp(sock, opts), False
     except _Cancelled:
-        pass
-    except Exception as err:   # a NodeError, or a listener of a connect event raised
-        log.debug('connect to %s failed: %s', sock._host, err)
-        if not sock.destroyed:
-            sock.destroy(err)
-    else:
-        if sock.destroyed:
-            raw.close()
-        else:
-            log.debug('connected to %s', sock._host)
-            try:
-                sock._connected(raw, is_ipc)
-            except Exception as err:
-                sock.destroy(err)
-    sock._serve_events()
+        return None, False
 
 
-def _wait_fd(sock: Any, raw: Any, timeout: Optional[float]) -> str:
+def _wait_fd(sock: Connectable, raw: Any, timeout: Optional[float]) -> str:
     """Owner: park until ``raw`` is writable; 'ready', 'timeout' or 'destroyed'."""
     loop = sock._loop
     outcome: List[str] = []
@@ -224,17 +212,17 @@ def _wait_fd(sock: Any, raw: Any, timeout: Optional[float]) -> str:
         if not outcome:
             outcome.append(what)
             io.stop()
-            sock._kick()
+            sock._notify()
 
     io = loop.io(raw.fileno(), 2)
-    io.ref = sock._refed
+    io.ref = sock.refed
     io.start(fire, 'ready')
     timer = None
     if timeout is not None:
-        timer = loop.timer(timeout, 0.0, sock._refed)
+        timer = loop.timer(timeout, 0.0, sock.refed)
         timer.start(fire, 'timeout')
     try:
-        sock._run_until(lambda: outcome or sock.destroyed)
+        sock._wait_until(lambda: outcome or sock.destroyed)
     finally:
         io.stop()
         io.close()
@@ -243,7 +231,7 @@ def _wait_fd(sock: Any, raw: Any, timeout: Optional[float]) -> str:
     return 'destroyed' if sock.destroyed else outcome[0]
 
 
-def _connect_ipc(sock: Any, path: str) -> Any:
+def _connect_ipc(sock: Connectable, path: str) -> Any:
     from .ipc import check_path
     address = check_path(path, 'connect')
     raw = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
@@ -272,7 +260,7 @@ def _connect_ipc(sock: Any, path: str) -> Any:
         raise
 
 
-def _connect_tcp(sock: Any, opts: Dict[str, Any]) -> Any:
+def _connect_tcp(sock: Connectable, opts: Dict[str, Any]) -> Any:
     port = opts['port']
     host = opts.get('host') or 'localhost'
     family = opts.get('family') or 0
@@ -311,7 +299,7 @@ def _interleave(addresses: List[Tuple[str, int]]) -> List[Tuple[str, int]]:
     return ordered
 
 
-def _attempt_each(sock: Any, targets: List[Tuple[str, int]], port: int, opts: Dict[str, Any]) -> Any:
+def _attempt_each(sock: Connectable, targets: List[Tuple[str, int]], port: int, opts: Dict[str, Any]) -> Any:
     attempted: List[str] = []
     sock.autoSelectFamilyAttemptedAddresses = attempted
     timeout_ms = opts.get('autoSelectFamilyAttemptTimeout') or getDefaultAutoSelectFamilyAttemptTimeout()
@@ -344,11 +332,11 @@ def _all_failed(errors: List[BaseException]) -> BaseException:
 class _Race:
     """RFC 8305 section 5 connection attempts that overlap (``autoSelectFamilyOverlap``).
 
-    Runs in the socket's owner greenlet; the hub only records which attempt became
-    writable or which delay ran out, and kicks the owner.
+    Runs as the socket's connecting event; the hub only records which attempt became
+    writable or which delay ran out, and notifies the socket.
     """
 
-    def __init__(self, sock: Any, targets: List[Tuple[str, int]], port: int,
+    def __init__(self, sock: Connectable, targets: List[Tuple[str, int]], port: int,
                  opts: Dict[str, Any]) -> None:
         self.sock = sock
         self.targets = list(targets)
@@ -361,14 +349,15 @@ class _Race:
         self.delay_over = False
         self.timer: Any = None
         self.errors: List[BaseException] = []
-        sock.autoSelectFamilyAttemptedAddresses = []
+        self.attempted: List[str] = []
+        sock.autoSelectFamilyAttemptedAddresses = self.attempted
 
     def run(self) -> Any:
         sock = self.sock
         try:
             self._start_next()
             while True:
-                sock._run_until(lambda: self.ready or self.delay_over or sock.destroyed)
+                sock._wait_until(lambda: self.ready or self.delay_over or sock.destroyed)
                 if sock.destroyed:
                     raise _Cancelled()
                 while self.ready:
@@ -393,7 +382,7 @@ class _Race:
         sock, port = self.sock, self.port
         while self.targets:
             ip, fam = self.targets.pop(0)
-            sock.autoSelectFamilyAttemptedAddresses.append(f'{ip}:{port}')
+            self.attempted.append(f'{ip}:{port}')
             try:
                 raw = _begin_attempt(sock, ip, fam, port, self.opts, report_failure=False)
             except NodeError as err:
@@ -401,7 +390,7 @@ class _Race:
                 sock.emit('connectionAttemptFailed', ip, port, fam, err)
                 continue
             watcher = sock._loop.io(raw.fileno(), 2)
-            watcher.ref = sock._refed
+            watcher.ref = sock.refed
             watcher.start(self._writable, raw)
             self.live[raw] = (ip, fam, watcher)
             self._restart_timer()
@@ -412,16 +401,16 @@ class _Race:
         if entry is not None:
             entry[2].stop()
             self.ready.append(raw)
-            self.sock._kick()
+            self.sock._notify()
 
     def _delay_passed(self) -> None:            # hub
         self.delay_over = True
-        self.sock._kick()
+        self.sock._notify()
 
     def _restart_timer(self) -> None:
         self._stop_timer()
         if self.targets:
-            self.timer = self.sock._loop.timer(self.delay, 0.0, self.sock._refed)
+            self.timer = self.sock._loop.timer(self.delay, 0.0, self.sock.refed)
             self.timer.start(self._delay_passed)
 
     def _stop_timer(self) -> None:
@@ -450,7 +439,7 @@ class _Race:
         raw.close()
 
 
-def _begin_attempt(sock: Any, ip: str, fam: int, port: int, opts: Dict[str, Any],
+def _begin_attempt(sock: Connectable, ip: str, fam: int, port: int, opts: Dict[str, Any],
                    report_failure: bool = True) -> Any:
     """Check the blockList, emit 'connectionAttempt', bind the local address if one is
     asked for, and start a non-blocking connect; returns the OS socket."""
@@ -475,7 +464,7 @@ def _begin_attempt(sock: Any, ip: str, fam: int, port: int, opts: Dict[str, Any]
 
 
 @contextmanager
-def _closed_if_failed(sock: Any, raw: Any, ip: str, port: int, fam: int,
+def _closed_if_failed(sock: Connectable, raw: Any, ip: str, port: int, fam: int,
                       report_failure: bool) -> Iterator[None]:
     """Close the attempt's socket if it fails; report a Node error as
     'connectionAttemptFailed' unless the caller reports it."""
@@ -491,7 +480,7 @@ def _closed_if_failed(sock: Any, raw: Any, ip: str, port: int, fam: int,
         raise
 
 
-def _attempt(sock: Any, ip: str, fam: int, port: int, opts: Dict[str, Any],
+def _attempt(sock: Connectable, ip: str, fam: int, port: int, opts: Dict[str, Any],
              timeout: Optional[float], report_failure: bool = True) -> Any:
     """One connection attempt; the connected OS socket, or None if ``timeout`` passed."""
     raw = _begin_attempt(sock, ip, fam, port, opts, report_failure)
@@ -510,7 +499,7 @@ def _attempt(sock: Any, ip: str, fam: int, port: int, opts: Dict[str, Any],
 
 # ==================================================================== lookup
 
-def _lookup(sock: Any, host: str, opts: Dict[str, Any], all_: bool) -> List[Tuple[str, int]]:
+def _lookup(sock: Connectable, host: str, opts: Dict[str, Any], all_: bool) -> List[Tuple[str, int]]:
     """Resolve ``host``; emits 'lookup' for each address used (Node's order)."""
     family = opts.get('family') or 0
     lookup = opts.get('lookup')
@@ -549,7 +538,7 @@ def check_host_name(host: str, syscall: str = 'getaddrinfo') -> None:
         raise system_error(_errno.EINVAL, syscall, host) from None
 
 
-def _resolver_lookup(sock: Any, host: str, family: int, hints: int) -> List[Tuple[str, int]]:
+def _resolver_lookup(sock: Connectable, host: str, family: int, hints: int) -> List[Tuple[str, int]]:
     check_host_name(host)
     af = {4: _socket.AF_INET, 6: _socket.AF_INET6}.get(family, _socket.AF_UNSPEC)
     flags = 0
@@ -571,7 +560,7 @@ def _resolver_lookup(sock: Any, host: str, family: int, hints: int) -> List[Tupl
     return out
 
 
-def _custom_lookup(sock: Any, lookup: Callable[..., Any], host: str,
+def _custom_lookup(sock: Connectable, lookup: Callable[..., Any], host: str,
                    dnsopts: Dict[str, Any]) -> List[Tuple[str, int]]:
     """Call a Node-style ``lookup(hostname, options, callback)`` and wait for its answer."""
     answer: List[Tuple[Any, Any, Any]] = []
@@ -579,11 +568,11 @@ def _custom_lookup(sock: Any, lookup: Callable[..., Any], host: str,
     def callback(err: Any = None, address: Any = None, family: Any = None) -> None:
         if not answer:
             answer.append((err, address, family))
-            sock._wake()
+            sock._notify()
 
     lookup(host, dnsopts, callback)
     if not answer:
-        sock._run_until(lambda: answer or sock.destroyed)
+        sock._wait_until(lambda: answer or sock.destroyed)
     if sock.destroyed:
         raise _Cancelled()
     err, address, family = answer[0]

@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
 __all__ = [
     'NodeError', 'NodeTypeError', 'NodeValueError', 'NodeStateError', 'NodeTimeoutError',
-    'NodeSystemError', 'AbortError', 'AggregateError', 'IncompleteReadError',
+    'NodeSystemError', 'AbortError', 'AggregateError', 'IncompleteReadError', 'LimitOverrunError',
     'node_error', 'system_error', 'CODES',
 ]
 
@@ -120,6 +120,22 @@ class IncompleteReadError(NodeError, EOFError):
 
     def __reduce__(self) -> Any:
         return (type(self), (self.partial, self.expected), self.__dict__)
+
+
+class LimitOverrunError(NodeError, ValueError):
+    """A ``readline()``/``readuntil()`` went past the socket's ``limit`` (asyncio's
+    meaning and message).  ``.consumed`` is how many bytes may be taken before the
+    separator could start; every byte stays buffered.  A ``ValueError``, so code written
+    for asyncio's ``readline()`` (which raises ``ValueError``) catches it too."""
+
+    code = 'ERR_STREAM_LIMIT_OVERRUN'
+
+    def __init__(self, message: str, consumed: int) -> None:
+        super().__init__(message)
+        self.consumed = consumed
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.message, self.consumed), self.__dict__)
 
 
 # code -> (class, message template); templates use str.format with the call's args,

@@ -5,6 +5,10 @@ The rules are Node's (``node:events``):
 * Listeners run synchronously, in the order they were added, in the greenlet that
   calls :meth:`EventEmitter.emit`; the listener list is fixed when ``emit`` starts, so
   adding or removing listeners during an emit affects only the next one.
+* A listener gets as many of the event's arguments as it accepts, as JavaScript drops
+  extra arguments: ``on('close', lambda: ...)`` and ``on('close', lambda e: ...)`` both
+  work; ``*args`` gets them all.  How many it accepts is read once, when it is added
+  (:func:`accepted_args`), and kept beside it, so an emit only compares two ints.
 * ``emit('error', err)`` with no 'error' listener raises ``err`` at the call (a value
   that is not an exception is wrapped in ERR_UNHANDLED_ERROR).
 * 'newListener' fires before a listener is added, 'removeListener' after one is removed.
@@ -16,6 +20,7 @@ a process can observe every socket and server; with no subscriber that costs one
 """
 from __future__ import annotations
 
+import inspect
 import warnings
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
@@ -24,9 +29,44 @@ import zope.event
 from ._options import is_number, pep8_aliases
 from .errors import invalid_arg_type, node_error, out_of_range
 
-__all__ = ['EventEmitter', 'Emitted', 'MaxListenersExceededWarning']
+__all__ = ['EventEmitter', 'Emitted', 'MaxListenersExceededWarning', 'accepted_args', 'call_back']
 
 Listener = Callable[..., Any]
+#: a listener and how many positional arguments it accepts
+Entry = Tuple[Listener, int]
+
+#: "takes every argument": a listener with ``*args``, or one whose signature is unknown
+ALL_ARGS = 1 << 30
+_CO_VARARGS = inspect.CO_VARARGS
+
+
+def accepted_args(fn: Any) -> int:
+    """How many positional arguments ``fn`` accepts (``ALL_ARGS`` for ``*args`` or an
+    unknown signature).  Read from the code object for functions and bound methods,
+    which is cheap; anything else goes through :func:`inspect.signature`."""
+    if isinstance(fn, _Once):
+        return accepted_args(fn.listener)
+    code = getattr(fn, '__code__', None)
+    bound = 0
+    if code is None:
+        func = getattr(fn, '__func__', None)
+        code = getattr(func, '__code__', None)
+        bound = 1
+    if code is not None:
+        if code.co_flags & _CO_VARARGS:
+            return ALL_ARGS
+        return max(0, int(code.co_argcount) - bound)
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return ALL_ARGS
+    count = 0
+    for param in params:
+        if param.kind is param.VAR_POSITIONAL:
+            return ALL_ARGS
+        if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            count += 1
+    return count
 
 
 class Emitted:
@@ -50,6 +90,13 @@ class MaxListenersExceededWarning(RuntimeWarning):
     emitter: Any = None
     type: Any = None
     count: int = 0
+
+
+def call_back(fn: Callable[..., Any], *args: Any) -> Any:
+    """Call a user's callback with as many of ``args`` as it accepts (a write callback
+    written ``lambda: ...`` is called without the error, as in JavaScript)."""
+    accepts = accepted_args(fn)
+    return fn(*args) if len(args) <= accepts else fn(*args[:accepts])
 
 
 def _check_listener(listener: Any) -> Listener:
@@ -91,8 +138,8 @@ class EventEmitter:
     defaultMaxListeners = 10
 
     def __init__(self) -> None:
-        # name -> tuple of listeners; a tuple so that emit needs no copy (copy-on-write).
-        self._events: Dict[str, Tuple[Listener, ...]] = {}
+        # name -> tuple of (listener, accepted args); a tuple, so that emit needs no copy
+        self._events: Dict[str, Tuple[Entry, ...]] = {}
         self._max_listeners: Optional[float] = None
         self._warned: Optional[Set[str]] = None
 
@@ -103,8 +150,9 @@ class EventEmitter:
         events = self._events
         if 'newListener' in events:
             self.emit('newListener', name, _unwrap(listener))
+        entry = (listener, accepted_args(listener))
         existing = events.get(name, ())
-        events[name] = (listener,) + existing if prepend else existing + (listener,)
+        events[name] = (entry,) + existing if prepend else existing + (entry,)
         if existing:   # the limit can only be passed by a second listener or more
             limit = self.getMaxListeners()
             if limit and len(existing) + 1 > limit:
@@ -158,13 +206,13 @@ class EventEmitter:
         existing = events.get(eventName)
         if not existing:
             return self
-        if len(existing) == 1 and existing[0] is listener and 'removeListener' not in events:
+        if len(existing) == 1 and existing[0][0] is listener and 'removeListener' not in events:
             del events[eventName]     # the common case: the one listener goes
             if self._warned:
                 self._warned.discard(eventName)
             return self
         for i in range(len(existing) - 1, -1, -1):
-            fn = existing[i]
+            fn = existing[i][0]
             if fn is listener or (isinstance(fn, _Once) and fn.listener is listener):
                 rest = existing[:i] + existing[i + 1:]
                 if rest:
@@ -193,7 +241,7 @@ class EventEmitter:
         names = [eventName] if eventName is not None else \
             [n for n in list(events) if n != 'removeListener'] + ['removeListener']
         for name in names:
-            for fn in reversed(events.get(name, ())):
+            for fn, _n in reversed(events.get(name, ())):
                 self.removeListener(name, fn)
         if eventName is None:
             events.clear()      # as Node: listeners added by 'removeListener' go too
@@ -202,10 +250,9 @@ class EventEmitter:
 
     # ------------------------------------------------------------------ emitting
     def emit(self, eventName: str, *args: Any) -> bool:
-        """Call every listener of ``eventName`` with ``args``; True if there were any.
-
-        With no 'error' listener, ``emit('error', err)`` raises ``err``.
-        """
+        """Call every listener of ``eventName`` with as many of ``args`` as it accepts;
+        True if there were any.  With no 'error' listener, ``emit('error', err)`` raises
+        ``err``."""
         if zope.event.subscribers:
             zope.event.notify(Emitted(self, eventName, args))
         listeners = self._events.get(eventName)
@@ -218,31 +265,38 @@ class EventEmitter:
                 unhandled.context = err     # type: ignore[attr-defined]
                 raise unhandled
             return False
+        nargs = len(args)
         if len(listeners) == 1:
-            if len(args) == 1:     # a plain call keeps Python from recursing in C
-                listeners[0](args[0])
-            else:
-                listeners[0](*args)
-        else:
-            for fn in listeners:
+            fn, accepts = listeners[0]
+            if nargs == 1 and accepts:     # a plain call keeps Python from recursing in C
+                fn(args[0])
+            elif nargs <= accepts:
                 fn(*args)
+            else:
+                fn(*args[:accepts])
+        else:
+            for fn, accepts in listeners:
+                if nargs <= accepts:
+                    fn(*args)
+                else:
+                    fn(*args[:accepts])
         return True
 
     # ------------------------------------------------------------------ inspecting
     def listeners(self, eventName: str) -> List[Listener]:
         """A copy of the listeners of ``eventName``, ``once`` wrappers unwrapped."""
-        return [_unwrap(fn) for fn in self._events.get(eventName, ())]
+        return [_unwrap(fn) for fn, _n in self._events.get(eventName, ())]
 
     def rawListeners(self, eventName: str) -> List[Listener]:
         """A copy of the listeners of ``eventName``, ``once`` wrappers included."""
-        return list(self._events.get(eventName, ()))
+        return [fn for fn, _n in self._events.get(eventName, ())]
 
     def listenerCount(self, eventName: str, listener: Optional[Listener] = None) -> int:
         """How many listeners ``eventName`` has (of ``listener`` only, when given)."""
         existing = self._events.get(eventName, ())
         if listener is None:
             return len(existing)
-        return sum(1 for fn in existing if fn is listener or _unwrap(fn) is listener)
+        return sum(1 for fn, _n in existing if fn is listener or _unwrap(fn) is listener)
 
     def eventNames(self) -> List[str]:
         """The names of the events that have listeners, in the order first added."""

@@ -1,17 +1,19 @@
 """``net.Server``: a TCP or IPC server, one greenlet per connection.
 
 The core is small, in the manner of gevent's ``baseserver``: a listening socket whose
-accept watcher runs in the hub (:meth:`Server._on_acceptable`), and one set of open
-connections (``Server._sockets``) that is the one place they are counted and limited.
-Each accepted connection is admitted (:meth:`Server._admit`: blockList, then
-``maxConnections``) and its 'connection' listeners run (:meth:`Server._serve`) in a
-greenlet of its own, taken from greennet's worker list.  A connection counts from accept
-until its socket is destroyed (whether the handler still runs or returned long ago): a
-handler that goes on after its socket closed no longer counts, and an idle connection
-holds no greenlet.
+accept watcher runs in the hub (:meth:`Server._on_acceptable`), one admission decision
+(:meth:`Server._refusal`: blockList, then ``maxConnections`` and the pool) for plain and
+PROXY connections alike, and a pool that holds one :class:`ConnectionSlot` per open
+connection.  ``server.pool`` is a ``gevent.pool.Group`` (or the ``gevent.pool.Pool`` the
+user handed ``createServer``, whose size then caps the connections of every server
+sharing it), so ``server.pool.kill()`` and ``server.pool.join(timeout)`` work as on any
+gevent pool.  A connection counts from admission until its socket is destroyed, whether
+its handler still runs or returned long ago.
 
-Server events ('listening', 'close', 'error', 'drop') run in order in a short-lived
-greenlet of the server's, so their listeners may block too.
+Each admitted connection's 'connection' listeners run in a new greenlet of its own
+(:meth:`Server._serve`), in a ``contextvars.Context`` of its own; the socket's events run
+in that same context.  Server events ('listening', 'close', 'error', 'drop') run in order
+through the server's executor, so their listeners may block too.
 """
 from __future__ import annotations
 
@@ -22,14 +24,17 @@ import os
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
-from gevent import Greenlet, get_hub
+from gevent import get_hub
 from gevent.event import Event
+from gevent.pool import Group
+from greenlet import GreenletExit, getcurrent
 
+from ._dispatch import SerialEmitter
 from ._options import is_int, is_number, pep8_aliases, validate_int, validate_port
 from ._options import options as _options
-from ._workers import run_in_worker
+from ._workers import start_task
 from .abort import check_signal
-from .addresses import BlockList, isIP
+from .addresses import BlockList, address_info, connection_info, isIP
 from .errors import (
     NodeError,
     check_callback,
@@ -39,16 +44,19 @@ from .errors import (
     node_error,
     system_error,
 )
-from .events import EventEmitter
-from .socket import _FAMILY_NAMES, Socket
+from .events import call_back
+from .socket import Socket
 
-__all__ = ['Server', 'createServer', 'SERVER_OPTIONS', 'LISTEN_OPTIONS']
+__all__ = ['Server', 'ConnectionSlot', 'createServer', 'SERVER_OPTIONS', 'LISTEN_OPTIONS']
 
 log = logging.getLogger('greennet')
 
 SERVER_OPTIONS = ('allowHalfOpen', 'highWaterMark', 'keepAlive', 'keepAliveInitialDelay',
                   'noDelay', 'pauseOnConnect', 'blockList', 'maxConnectionsPolicy',
-                  'proxyProtocol', 'proxyProtocolTimeout')
+                  'proxyProtocol', 'proxyProtocolTimeout', 'limit', 'pool')
+# the server options that are the accepted sockets' own
+_SOCKET_SIDE = ('allowHalfOpen', 'highWaterMark', 'keepAlive', 'keepAliveInitialDelay',
+                'noDelay', 'pauseOnConnect', 'limit')
 DEFAULT_PROXY_PROTOCOL_TIMEOUT = 5000   # ms
 LISTEN_OPTIONS = ('port', 'host', 'path', 'backlog', 'exclusive', 'ipv6Only', 'reusePort',
                   'readableAll', 'writableAll', 'signal', 'fd', 'handle')
@@ -73,14 +81,95 @@ def _ipv6_available() -> bool:
         return False
 
 
+class ConnectionSlot:
+    """One open connection in a server's pool: what a ``gevent.pool.Group`` needs of a
+    greenlet (``rawlink``/``unlink``, ``kill``, ``join``, ``ready``), standing in for a
+    connection whether or not a greenlet runs for it.  It is ready (and leaves the pool)
+    once the connection's socket is destroyed; ``kill()`` destroys the socket and raises
+    ``GreenletExit`` in the handler if it still runs."""
+
+    __slots__ = ('server', 'socket', 'handler', '_links', 'dead')
+
+    exception = None     # a connection ends; it does not fail as a greenlet does
+    value = None
+
+    def __init__(self, server: 'Server') -> None:
+        self.server = server
+        self.socket: Optional[Socket] = None
+        self.handler: Any = None      # the handler's greenlet while the handler runs
+        self._links: Optional[List[Callable[[Any], Any]]] = None
+        self.dead = False
+
+    def ready(self) -> bool:
+        return self.dead
+
+    def successful(self) -> bool:
+        return self.dead
+
+    def rawlink(self, callback: Callable[[Any], Any]) -> None:
+        """Call ``callback(slot)`` once the connection has closed."""
+        if self.dead:
+            get_hub().loop.run_callback(callback, self)
+        elif self._links is None:
+            self._links = [callback]
+        else:
+            self._links.append(callback)
+
+    def unlink(self, callback: Callable[[Any], Any]) -> None:
+        if self._links is not None and callback in self._links:
+            self._links.remove(callback)
+
+    def finish(self) -> None:
+        """The socket was destroyed: the connection leaves the pool and the count."""
+        if self.dead:
+            return
+        self.dead = True
+        self.socket = None
+        links, self._links = self._links, None
+        for callback in links or ():
+            callback(self)
+        self.server._connection_closed(self)
+
+    def kill(self, exception: Any = GreenletExit, block: bool = True,
+             timeout: Optional[float] = None) -> None:
+        """Destroy the connection (as ``Greenlet.kill``: ``GreenletExit`` is raised in
+        the handler if it still runs); with ``block``, wait up to ``timeout`` s."""
+        handler = self.handler
+        if self.socket is not None:
+            self.socket.destroy()
+        if handler is not None and not handler.dead and handler is not getcurrent():
+            get_hub().loop.run_callback(self._throw, handler, exception)
+        if block:
+            self.join(timeout)
+
+    def _throw(self, handler: Any, exception: Any) -> None:
+        if self.handler is handler and not handler.dead:
+            handler.throw(exception)
+
+    def join(self, timeout: Optional[float] = None) -> None:
+        """Wait until the connection has closed (at most ``timeout`` seconds)."""
+        if self.dead:
+            return
+        done = Event()
+        self.rawlink(lambda _slot: done.set())
+        done.wait(timeout)
+
+    def __repr__(self) -> str:
+        return f'<greennet.ConnectionSlot {self.socket!r}>'
+
+
 @pep8_aliases
-class Server(EventEmitter):
+class Server(SerialEmitter):
     """Node's ``net.Server``.  ``Server(options=None, connectionListener=None, **kw)``.
 
     Options (dict or keywords, either spelling): ``allowHalfOpen``, ``highWaterMark``,
-    ``keepAlive``, ``keepAliveInitialDelay``, ``noDelay``, ``pauseOnConnect`` and
-    ``blockList``, applied to every accepted socket; and, beyond Node:
+    ``keepAlive``, ``keepAliveInitialDelay``, ``noDelay``, ``pauseOnConnect``, ``limit``
+    and ``blockList``, applied to every accepted socket; and, beyond Node:
 
+    * ``pool``: a ``gevent.pool.Group`` or ``Pool`` to hold the connections (one entry
+      each) instead of the server's own ``Group``; a ``Pool``'s size caps the
+      connections of every server that shares it, and a connection over it is dropped
+      with 'drop', as at ``maxConnections``.
     * ``maxConnectionsPolicy``: 'drop' (Node's, the default) closes a connection over
       ``maxConnections`` at once, 'pause' stops accepting until a slot frees
       (connections wait in the kernel's backlog).
@@ -102,7 +191,7 @@ class Server(EventEmitter):
             options, connectionListener = None, options
         opts = _options(options, kwargs, SERVER_OPTIONS, 'net.createServer')
         check_callback(connectionListener, 'connectionListener')
-        block_list = opts.get('blockList')
+        block_list = opts.pop('blockList', None)
         if block_list is not None and not isinstance(block_list, BlockList):
             raise invalid_arg_type('options.blockList', 'an instance of net.BlockList', block_list)
         hwm = opts.get('highWaterMark')
@@ -111,6 +200,13 @@ class Server(EventEmitter):
         delay = opts.get('keepAliveInitialDelay')
         if delay is not None and not is_number(delay):
             raise invalid_arg_type('options.keepAliveInitialDelay', 'of type number', delay)
+        if opts.get('limit') is not None:
+            validate_int(opts['limit'], 'options.limit', 1)
+        pool = opts.pop('pool', None)
+        if pool is None:
+            pool = Group()
+        elif not isinstance(pool, Group):
+            raise invalid_arg_type('options.pool', 'a gevent.pool.Group or Pool', pool)
         self._proxy_protocol = opts.pop('proxyProtocol', False)
         if not isinstance(self._proxy_protocol, bool):
             raise invalid_arg_type('options.proxyProtocol', 'of type boolean', self._proxy_protocol)
@@ -122,21 +218,21 @@ class Server(EventEmitter):
         if policy not in ('drop', 'pause'):
             raise invalid_arg_value('options.maxConnectionsPolicy', policy, "must be 'drop' or 'pause'")
         self.maxConnectionsPolicy = policy
-        self._socket_opts: Dict[str, Any] = opts
+        # what every accepted socket gets (Socket._apply_options validates the rest)
+        self._socket_opts: Dict[str, Any] = {k: v for k, v in opts.items() if k in _SOCKET_SIDE}
         self._block_list: Optional[BlockList] = block_list
-        self._hub = get_hub()
         self._sock: Any = None
         self._accept_io: Any = None
         self._accept_paused = False
-        # the open connections: admitted, and their sockets not yet destroyed
-        self._sockets: Set[Socket] = set()
+        self._resume_timer: Any = None
+        # this server's open connections (the pool may be shared with other servers)
+        self._connections: Set[ConnectionSlot] = set()
+        self.pool: Group = pool
         self._max_connections: Optional[int] = None
         self.dropMaxConnection = False
         self._pipe_path: Optional[str] = None
         self._unlink_on_close = False
         self._refed = True
-        self._pending: List[Tuple[Callable[..., Any], Tuple[Any, ...]]] = []
-        self._dispatcher: Any = None
         self._signal_listener: Any = None
         self._signal: Any = None
         self._error: Optional[BaseException] = None
@@ -146,25 +242,8 @@ class Server(EventEmitter):
             self.on('connection', connectionListener)
 
     # ================================================================ events
-    def _post(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Run ``fn(*args)`` in the server's event greenlet, after what is pending."""
-        self._pending.append((fn, args))
-        if self._dispatcher is None:
-            self._dispatcher = Greenlet.spawn(self._dispatch)
-
-    def _dispatch(self) -> None:
-        pending = self._pending
-        try:
-            while pending:
-                fn, args = pending.pop(0)
-                try:
-                    fn(*args)
-                except Exception as exc:   # a listener raised: the server goes on
-                    log.error('greennet: a listener of %r raised', self, exc_info=exc)
-        finally:
-            self._dispatcher = None
-            if pending:
-                self._dispatcher = Greenlet.spawn(self._dispatch)
+    def _listener_failed(self, exc: BaseException) -> None:
+        log.error('greennet: a listener of %r raised', self, exc_info=exc)
 
     def _emit_error(self, error: BaseException) -> None:
         if self._events.get('error'):
@@ -308,99 +387,129 @@ class Server(EventEmitter):
                 if exc.errno in _EXHAUSTED:
                     log.warning('greennet: accept failed (%s); pausing accepts for 100 ms', exc)
                     self._pause_accepting()
-                    self._hub.loop.timer(0.1, 0.0, False).start(self._resume_accepting)
+                    self._resume_timer = self._loop.timer(0.1, 0.0, False)
+                    self._resume_timer.start(self._resume_accepting)
                     return
                 self._post(self._emit_error, from_oserror(exc, 'accept'))
                 return
             raw = _socket.socket(listener.family, listener.type, listener.proto, fd)
-            self._admit(raw, peer)
+            remote = peer if raw.family != _socket.AF_UNIX else None
+            if self._proxy_protocol:    # the peer is the balancer: admit after the header
+                self._start_connection(raw, remote, None)
+            else:
+                slot = self._admit(remote, raw.getsockname)
+                if slot is None:
+                    raw.close()
+                else:
+                    self._start_connection(raw, remote, slot)
             if self._sock is None:
                 return
 
     def _full(self) -> bool:
         limit = self._max_connections
-        return limit is not None and len(self._sockets) >= limit
+        return (limit is not None and len(self._connections) >= limit) or self.pool.full()
 
-    def _admit(self, raw: Any, peer: Any) -> None:
-        """Hub: let a new connection in, or close it (blocked address, over the limit)."""
-        is_tcp = raw.family != _socket.AF_UNIX
-        if self._proxy_protocol:    # the peer is the balancer: admit after the header
-            run_in_worker(self._hub, self._serve, raw, peer if is_tcp else None)
-            return
-        if is_tcp and self._block_list is not None and self._block_list.check_host(peer[0]):
-            log.debug('server %r: closed a connection from blocked %s', self.address(), peer[0])
-            raw.close()
-            return
+    def _refusal(self, remote: Any) -> Optional[str]:
+        """Why a connection from ``remote`` may not come in ('blocked' by the blockList,
+        'full' at ``maxConnections`` or a full pool), or None to let it in."""
+        if isinstance(remote, tuple) and self._block_list is not None and \
+                self._block_list.check_host(remote[0]):
+            return 'blocked'
         if self._full():
-            payload = _drop_payload(raw, peer) if is_tcp else None
-            log.debug('server %r: dropped a connection from %s (maxConnections %s)',
-                      self.address(), peer, self._max_connections)
-            raw.close()
-            self._post(self.emit, 'drop', payload)
-            return
-        run_in_worker(self._hub, self._serve, raw, peer if is_tcp else None)
+            return 'full'
+        return None
 
-    def _serve(self, raw: Any, peer: Any) -> None:
-        """A connection's greenlet: the 'connection' listeners, then its socket's events."""
+    def _admit(self, remote: Any, local: Callable[[], Any]) -> Optional[ConnectionSlot]:
+        """The one admission path, for plain and PROXY connections: a slot in the pool
+        for a connection let in, or None for one refused ('drop' fires, with Node's
+        payload, for one over a limit; ``local()`` gives the local end for it)."""
+        reason = self._refusal(remote)
+        if reason is None:
+            slot = ConnectionSlot(self)
+            self.pool.add(slot)        # a Pool's room was checked by _full(): no blocking
+            self._connections.add(slot)
+            return slot
+        if reason == 'blocked':
+            log.debug('server %r: closed a connection from blocked %s', self.address(), remote[0])
+        else:
+            log.debug('server %r: dropped a connection from %s (maxConnections %s)',
+                      self.address(), remote, self._max_connections)
+            payload = None
+            if isinstance(remote, tuple):
+                try:
+                    payload = connection_info(local(), remote)
+                except OSError:
+                    payload = connection_info(None, remote)
+            self._post(self.emit, 'drop', payload)
+        return None
+
+    def _start_connection(self, raw: Any, remote: Any, slot: Optional[ConnectionSlot]) -> None:
+        """Hub: run the connection in a new greenlet, in a context of its own."""
+        start_task(self._hub, self._serve_connection, raw, (remote, slot), self._context.copy())
+
+    def _serve_connection(self, raw: Any, admitted: Tuple[Any, Optional[ConnectionSlot]]) -> None:
+        """A connection's own greenlet: the 'connection' listeners, then its socket's
+        events for as long as there are any to run."""
+        remote, slot = admitted
         try:
-            sock = Socket._accepted(raw, peer, self, self._socket_opts)
+            sock = Socket._accepted(raw, remote, self._socket_opts, slot, getcurrent().gr_context)
         except Exception as exc:       # no socket could be made: the connection is gone
             raw.close()
-            log.error('greennet: could not set up a connection from %s: %s', peer, exc)
+            if slot is not None:
+                slot.finish()
+            log.error('greennet: could not set up a connection from %s: %s', remote, exc)
             return
-        if self._proxy_protocol and not self._admit_proxied(sock):
-            sock._serve_events()
-            return
-        self._sockets.add(sock)
+        if slot is None:               # the PROXY protocol: admit once the header is read
+            slot = self._admit_proxied(sock)
+            if slot is None:
+                sock._serve_here()
+                return
+        slot.socket = sock
+        slot.handler = getcurrent()
         try:
             self.emit('connection', sock)
+        except GreenletExit:           # pool.kill(): the socket is already destroyed
+            pass
         except Exception as exc:       # a handler that raises costs its own socket only
             sock._listener_failed(exc)
+        finally:
+            slot.handler = None
         sock._read_ahead()
-        sock._serve_events()
+        sock._serve_here()
 
-    def _admit_proxied(self, sock: Socket) -> bool:
-        """Read the PROXY header, then admit the real client as ``_admit`` does."""
+    def _admit_proxied(self, sock: Socket) -> Optional[ConnectionSlot]:
+        """Read the PROXY header, then admit the real client as a plain one is."""
         from .proxy import read_header
-        balancer = sock._peer
+        balancer = sock.remoteAddress, sock.remotePort
         try:
             header = read_header(sock, self._proxy_timeout)
         except Exception as err:   # malformed, missing, late, or the socket failed
-            where = {'remoteAddress': sock.remoteAddress, 'remotePort': sock.remotePort}
             log.warning('greennet: closing a connection from %s: bad PROXY header: %s', balancer, err)
             sock.destroy()
-            self._post(self.emit, 'proxyError', err, where)
-            return False
+            self._post(self.emit, 'proxyError', err,
+                       {'remoteAddress': balancer[0], 'remotePort': balancer[1]})
+            return None
+        remote: Any = balancer if balancer[0] is not None else None
+        local: Any = (sock.localAddress, sock.localPort)
         if header.family in ('IPv4', 'IPv6'):
-            sock._peer = (header.source_address, header.source_port) if header.family == 'IPv4' \
-                else (header.source_address, header.source_port, 0, 0)
-        remote = sock._peer
-        if isinstance(remote, tuple) and self._block_list is not None and \
-                self._block_list.check_host(remote[0]):
+            remote = (header.source_address, header.source_port)
+            if header.family == 'IPv6':
+                remote += (0, 0)
+            sock._set_peer(remote)
+            local = (header.dest_address, header.dest_port)
+        slot = self._admit(remote, lambda: local)
+        if slot is None:
             sock.destroy()
-            return False
-        if self._full():
-            payload = None
-            if isinstance(remote, tuple):
-                local = (header.dest_address, header.dest_port) if header.family in ('IPv4', 'IPv6') \
-                    else sock._sockname()
-                payload = {'localAddress': local[0], 'localPort': local[1],
-                           'localFamily': _family_of(local), 'remoteAddress': remote[0],
-                           'remotePort': remote[1], 'remoteFamily': sock.remoteFamily}
-            sock.destroy()
-            self._post(self.emit, 'drop', payload)
-            return False
-        return True
+            return None
+        sock._track(slot)
+        return slot
 
-    def _connection_closed(self, sock: Socket) -> None:
-        """A socket of this server was destroyed: it no longer counts."""
-        self._sockets.discard(sock)
-        self._connection_gone()
-
-    def _connection_gone(self) -> None:
+    def _connection_closed(self, slot: ConnectionSlot) -> None:
+        """A connection of this server closed: it no longer counts."""
+        self._connections.discard(slot)
         if self._accept_paused and self._sock is not None and not self._full():
             self._resume_accepting()
-        if self._sock is None and not self._sockets:
+        if self._sock is None and not self._connections:
             self._post(self._emit_close)
 
     def _pause_accepting(self) -> None:
@@ -409,6 +518,9 @@ class Server(EventEmitter):
             self._accept_io.stop()
 
     def _resume_accepting(self) -> None:
+        if self._resume_timer is not None:
+            self._resume_timer.close()
+            self._resume_timer = None
         if self._accept_paused and self._accept_io is not None:
             self._accept_paused = False
             self._accept_io.start(self._on_acceptable)
@@ -421,14 +533,14 @@ class Server(EventEmitter):
         listening.
         """
         check_callback(callback)
-        log.debug('server %r closing; %d connections open', self.address(), len(self._sockets))
+        log.debug('server %r closing; %d connections open', self.address(), len(self._connections))
         if callback is not None:
             if self._sock is None:
                 self.once('close', lambda: callback(node_error('ERR_SERVER_NOT_RUNNING')))
             else:
                 self.once('close', callback)
         self._stop_listening()
-        if not self._sockets:
+        if not self._connections:
             self._post(self._emit_close)
         return self
 
@@ -437,6 +549,9 @@ class Server(EventEmitter):
             self._accept_io.stop()
             self._accept_io.close()
             self._accept_io = None
+        if self._resume_timer is not None:
+            self._resume_timer.close()
+            self._resume_timer = None
         sock, self._sock = self._sock, None
         if sock is not None:
             sock.close()
@@ -460,16 +575,15 @@ class Server(EventEmitter):
         """Beyond Node, for deploys: stop accepting, wait up to ``timeout`` seconds for
         open connections to finish, then destroy the rest.  Blocks; returns how many
         connections it had to cut (0 when all finished in time)."""
-        if self._sock is not None or self._sockets:
+        if self._sock is not None or self._connections:
             self.close()
-        Event_wait = self._closed_event.wait
-        if self._sockets:
-            Event_wait(timeout)
-        cut = [s for s in list(self._sockets) if not s.destroyed]
-        for sock in cut:
-            sock.destroy()
+        if self._connections:
+            self._closed_event.wait(timeout)
+        cut = [slot for slot in list(self._connections) if not slot.dead]
+        for slot in cut:
+            slot.kill(block=False)
         if cut:
-            Event_wait(5.0)
+            self._closed_event.wait(5.0)
         return len(cut)
 
     def serve_forever(self) -> None:
@@ -477,7 +591,7 @@ class Server(EventEmitter):
         'error' listener took."""
         self._serving += 1
         try:
-            if self._sock is not None or self._sockets or self._pending:
+            if self._sock is not None or self._connections or self._pending:
                 self._closed_event.wait()
         finally:
             self._serving -= 1
@@ -494,8 +608,7 @@ class Server(EventEmitter):
             return None
         if sock.family == _socket.AF_UNIX:
             return self._pipe_path if self._pipe_path is not None else sock.getsockname()
-        name = sock.getsockname()
-        return {'address': name[0], 'family': _FAMILY_NAMES.get(sock.family), 'port': name[1]}
+        return address_info(sock.getsockname())
 
     @property
     def listening(self) -> bool:
@@ -507,8 +620,8 @@ class Server(EventEmitter):
         asynchronously (returns the server), or the count itself without a callback."""
         check_callback(callback)
         if callback is None:
-            return len(self._sockets)
-        self._post(lambda: callback(None, len(self._sockets)))
+            return len(self._connections)
+        self._post(call_back, callback, None, len(self._connections))
         return self
 
     @property
@@ -528,7 +641,7 @@ class Server(EventEmitter):
 
     @property
     def connections(self) -> int:
-        return len(self._sockets)
+        return len(self._connections)
 
     def ref(self) -> 'Server':
         """Keep ``net.run()`` from returning while this server listens (the default)."""
@@ -652,17 +765,3 @@ def _adopt_listener(handle: Any) -> Any:
         raw.close()
         raise node_error('ERR_INVALID_FD_TYPE', 'not a stream socket')
     return raw
-
-
-def _family_of(address: Any) -> Optional[str]:
-    return 'IPv6' if ':' in str(address[0]) else 'IPv4'
-
-
-def _drop_payload(raw: Any, peer: Any) -> Dict[str, Any]:
-    try:
-        local = raw.getsockname()
-    except OSError:
-        local = (None, None)
-    family = _FAMILY_NAMES.get(raw.family)
-    return {'localAddress': local[0], 'localPort': local[1], 'localFamily': family,
-            'remoteAddress': peer[0], 'remotePort': peer[1], 'remoteFamily': family}

@@ -3,45 +3,43 @@
 How a socket works (the model is Node's stream, run on gevent's hub):
 
 * **I/O happens in the hub, user code never does.**  The read watcher's callback reads
-  into the readable buffer (``_rbuf``) while it holds less than the high-water mark; the
-  write watcher's callback flushes the write queue (``_wbuf``).  ``write()`` itself
-  sends straight away when nothing is queued.
-* **Events run in the socket's owner greenlet, one at a time, in order.**  The owner is
-  the connection's handler greenlet while the 'connection' listeners run (a sequential
-  handler stays the owner until it returns), the greenlet ``connect()`` starts while a
-  client connects, and otherwise a worker greenlet (``_workers.py``) taken only while
-  there is something to dispatch, so an idle socket holds no greenlet.  Anything that
-  must reach user code (a write callback, 'drain', 'timeout', 'error', 'close') is
-  posted to ``_pending``; buffered data becomes 'data' events while the socket is
-  flowing.  A listener may block: that delays only this socket's next events.
-* **Sequential reads consume the same buffer.**  ``read()``, ``readline()``... take from
-  ``_rbuf`` and wait for the hub to fill it.  When the owner itself waits, it keeps
-  dispatching this socket's events (so 'timeout' still fires during a ``readline()``).
+  into the read buffer (``_rbuf``) while it holds less than ``_rlimit``; the write
+  watcher's callback flushes the write queue (``_wq``) with one ``sendmsg``.
+  ``write()`` itself sends straight away when nothing is queued.
+* **Events run one at a time, in order, in the connection's context**: the socket is a
+  :class:`~greennet._dispatch.SerialEmitter`.  Anything that must reach user code (a
+  write callback, 'drain', 'timeout', 'error', 'close') is posted; buffered data
+  becomes 'data' events while the socket is flowing, and the end 'end'
+  (:meth:`Socket._run_more`).  A handler that blocks on anything never holds them up.
+* **Sequential reads consume the same buffer** (:mod:`greennet._sequential`).
 
 State lives in a few fields: ``connecting``/``destroyed`` (Node's), the read side
 (``_flowing``, ``_eof`` FIN received, ``_ended`` 'end' emitted), the write side
-(``_ending`` end() called, ``_finished`` FIN sent), and ``_closed`` ('close' emitted).
+(``_ending`` end() called, ``_finished`` FIN sent), and ``_closed`` ('close' emitted);
+``readyState`` is derived from them.
 """
 from __future__ import annotations
 
 import _socket
+import contextvars
 import errno as _errno
 import logging
+import os
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from gevent import get_hub
-from gevent._hub_primitives import Waiter
-from gevent.timeout import Timeout
 from greenlet import getcurrent
 
 from . import _encoding
-from ._options import is_int, pep8_aliases, validate_timeout_ms
+from ._buffers import ReadBuffer, WriteQueue
+from ._dispatch import SerialEmitter
+from ._options import SOCKET_OPTIONS, is_int, pep8_aliases, validate_int, validate_timeout_ms
 from ._options import options as _options
-from ._workers import run_in_worker
+from ._sequential import SequentialReads
 from .abort import AbortSignal, check_signal
+from .addresses import BlockList, address_info, family_name
+from .connect import normalize_connect_args, open_connection, validate_connect_options
 from .errors import (
     AbortError,
-    IncompleteReadError,
     NodeError,
     check_callback,
     from_oserror,
@@ -49,43 +47,37 @@ from .errors import (
     node_error,
     system_error,
 )
-from .events import EventEmitter
+from .events import EventEmitter, call_back
 
-__all__ = ['Socket', 'DEFAULT_HIGH_WATER_MARK']
+__all__ = ['Socket', 'DEFAULT_HIGH_WATER_MARK', 'DEFAULT_LIMIT']
 
 log = logging.getLogger('greennet')
 
 #: Node v22's ``stream.getDefaultHighWaterMark()`` for byte streams.
 DEFAULT_HIGH_WATER_MARK = 64 * 1024
+#: asyncio's default ``limit`` for a line
+DEFAULT_LIMIT = 64 * 1024
 _READ_SIZE = 64 * 1024
 _BIG_READ_SIZE = 256 * 1024   # after a read that filled the buffer: a stream is coming
 _READS_PER_WAKE = 4       # reads in a row on one readiness while each fills the buffer
 _READ, _WRITE = 1, 2
 _MAX_KEEPIDLE = 32767     # Linux's MAX_TCP_KEEPIDLE, in seconds: longer delays are clamped
-
-SOCKET_OPTIONS = ('allowHalfOpen', 'fd', 'onread', 'readable', 'writable', 'signal',
-                  'highWaterMark', 'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'blockList')
-
-_FAMILY_NAMES = {_socket.AF_INET: 'IPv4', _socket.AF_INET6: 'IPv6'}
+_LINGER_RESET = b'\x01\x00\x00\x00\x00\x00\x00\x00'   # SO_LINGER on, 0 s: close sends RST
 
 
-class _ReadBuffer:
+class _ScratchBuffer:
     """The one receive buffer per hub: only one greenlet runs at a time, so all the
-    sockets of a hub share it and copy out just the bytes each read returned."""
+    sockets of a hub read small messages into it and copy out just the bytes read."""
 
     def __init__(self) -> None:
         self.view = memoryview(bytearray(_READ_SIZE))
 
 
-def _read_view(hub: Any) -> memoryview:
+def _scratch_view(hub: Any) -> memoryview:
     shared = getattr(hub, '_greennet_read_buffer', None)
     if shared is None:
-        shared = hub._greennet_read_buffer = _ReadBuffer()
+        shared = hub._greennet_read_buffer = _ScratchBuffer()
     return shared.view
-
-
-def _address_dict(family: int, addr: Any) -> Dict[str, Any]:
-    return {'address': addr[0], 'family': _FAMILY_NAMES.get(family), 'port': addr[1]}
 
 
 class _Pipe:
@@ -147,21 +139,22 @@ class _Pipe:
 
 
 @pep8_aliases
-class Socket(EventEmitter):
+class Socket(SerialEmitter, SequentialReads):
     """Node's ``net.Socket``: a TCP or IPC stream, driven by events or sequential reads.
 
     ``Socket(options=None, **kwargs)`` takes Node's options (``allowHalfOpen``, ``fd``,
     ``onread``, ``readable``, ``writable``, ``signal``, ``highWaterMark``, ``noDelay``,
-    ``keepAlive``, ``keepAliveInitialDelay``) as a dict or keywords, in either spelling.
+    ``keepAlive``, ``keepAliveInitialDelay``, ``blockList``) and greennet's ``limit``
+    (the longest line a sequential ``readline()`` accepts, 64 KiB by default) as a dict
+    or keywords, in either spelling.
     """
 
     __slots__ = (
-        '_hub', '_loop', '_sock', '_is_ipc', '_server', '_owner', '_parked', '_pending',
-        '_waiters', '_kick_scheduled', '_reader', '_blocked',
-        '_rbuf', '_rlen', '_flowing', '_read_started', '_reading', '_eof', '_ended',
-        '_decoder', '_read_io', '_read_view', '_onread', '_read_full', '_read_first',
-        '_wbuf', '_wlen', '_write_io', '_writing', '_ending', '_finished', '_need_drain',
-        '_finish_cbs', '_bytes_dispatched', '_hwm', '_rlimit',
+        '_sock', '_is_ipc', '_slot', '_reader',
+        '_rbuf', '_flowing', '_read_started', '_reading', '_eof', '_ended',
+        '_decoder', '_read_io', '_scratch', '_onread', '_read_full', '_read_first',
+        '_wq', '_write_io', '_writing', '_ending', '_finished', '_need_drain',
+        '_finish_cbs', '_bytes_sent', '_hwm', '_rlimit', '_limit',
         'connecting', 'destroyed', '_closed', '_error', 'allowHalfOpen', 'bytesRead',
         '_timeout_ms', '_timer', '_last_active', '_refed', '_peer', '_local',
         '_no_delay', '_keep_alive', '_reset_on_connect', '_signal', '_abort_listener',
@@ -169,27 +162,17 @@ class Socket(EventEmitter):
         '_writable_opt', '_block_list', '_host', '_pipes', '_piped_in', '__weakref__',
     )
 
-    def __init__(self, options: Any = None, **kwargs: Any) -> None:
-        super().__init__()
+    def __init__(self, options: Any = None, *, context: Optional[contextvars.Context] = None,
+                 **kwargs: Any) -> None:
+        super().__init__(context)
         opts = _options(options, kwargs, SOCKET_OPTIONS, 'net.Socket') \
             if options is not None or kwargs else None
-        hub = get_hub()
-        self._hub = hub
-        self._loop = hub.loop
         self._sock: Any = None
         self._is_ipc = False
-        self._server: Any = None
-        self._owner: Any = None
-        self._parked = False
-        # plain lists: an empty deque costs a 64-slot block per idle connection
-        self._pending: List[Tuple[Callable[..., Any], Tuple[Any, ...]]] = []
-        self._waiters: Optional[List[Any]] = None
-        self._kick_scheduled = False
-        self._reader: Any = None
-        self._blocked = 0
+        self._slot: Any = None        # the server's record of this connection
+        self._reader: Any = None      # the greenlet in a sequential read
         # read side
-        self._rbuf: List[Any] = []     # bytes, and memoryviews of what reads left
-        self._rlen = 0
+        self._rbuf = ReadBuffer()
         self._flowing: Optional[bool] = None
         self._read_started = True
         self._reading = False
@@ -197,21 +180,20 @@ class Socket(EventEmitter):
         self._ended = False
         self._decoder: Any = None
         self._read_io: Any = None
-        self._read_view = _read_view(hub)
+        self._scratch = _scratch_view(self._hub)
         self._read_full = False
         # a new connection's peer has often sent already: read before waiting for readiness
         self._read_first = False
         self._onread: Any = None
         # write side
-        self._wbuf: List[List[Any]] = []   # [data, callback] pairs
-        self._wlen = 0
+        self._wq = WriteQueue()
         self._write_io: Any = None
         self._writing = False
         self._ending = False
         self._finished = False
         self._need_drain = False
         self._finish_cbs: Optional[List[Callable[..., Any]]] = None
-        self._bytes_dispatched = 0
+        self._bytes_sent = 0
         # lifecycle and Node-visible state
         self.connecting = False
         self.destroyed = False
@@ -233,35 +215,56 @@ class Socket(EventEmitter):
         self.autoSelectFamilyAttemptedAddresses: Optional[List[str]] = None
         self._readable_opt = True
         self._writable_opt = True
-        self._block_list: Any = None
+        self._block_list: Optional[BlockList] = None
         self._host: Optional[str] = None
         # pipe() links out of this socket, and into it (they come apart at our end)
         self._pipes: Optional[List[_Pipe]] = None
         self._piped_in: Optional[List[_Pipe]] = None
         self._hwm: int = DEFAULT_HIGH_WATER_MARK
+        self._limit: int = DEFAULT_LIMIT
         # how much the hub may buffer: the mark, or more while a sequential read needs it
         self._rlimit: float = DEFAULT_HIGH_WATER_MARK
         if opts:
             self._apply_options(opts)
 
+    # ================================================================ options
     def _apply_options(self, opts: Dict[str, Any]) -> None:
-        self.allowHalfOpen = bool(opts.get('allowHalfOpen', False))
-        self._readable_opt = opts.get('readable', True) is not False
-        self._writable_opt = opts.get('writable', True) is not False
+        """The one place options take effect: ``Socket()``'s, a server's for the sockets
+        it accepts, and ``connect()``'s.  Each is validated here, as Node does."""
+        if 'allowHalfOpen' in opts:
+            self.allowHalfOpen = bool(opts['allowHalfOpen'])
+        if 'readable' in opts:
+            self._readable_opt = opts['readable'] is not False
+        if 'writable' in opts:
+            self._writable_opt = opts['writable'] is not False
         hwm = opts.get('highWaterMark')
         if hwm is not None:
             if not is_int(hwm) or hwm < 0:
                 raise invalid_arg_type('options.highWaterMark', 'a non-negative integer', hwm)
             self._hwm = self._rlimit = hwm
+        limit = opts.get('limit')
+        if limit is not None:
+            self._limit = validate_int(limit, 'options.limit', 1)
         if opts.get('noDelay'):
             self._no_delay = True
+            if self._sock is not None and not self._is_ipc:
+                _set_no_delay(self._sock, True)
         if opts.get('keepAlive'):
             self._keep_alive = (True, opts.get('keepAliveInitialDelay') or 0)
+            if self._sock is not None and not self._is_ipc:
+                _set_keep_alive(self._sock, *self._keep_alive)
+        block_list = opts.get('blockList')
+        if block_list is not None:
+            if not isinstance(block_list, BlockList):
+                raise invalid_arg_type('options.blockList', 'an instance of net.BlockList', block_list)
+            self._block_list = block_list
         if opts.get('onread') is not None:
             self._onread = _check_onread(opts['onread'])
         signal = check_signal(opts.get('signal'))
         if signal is not None:
             self._watch_signal(signal)
+        if opts.get('timeout') is not None:
+            self.setTimeout(opts['timeout'])
         fd = opts.get('fd')
         if fd is not None:
             self._adopt_fd(fd)
@@ -271,7 +274,7 @@ class Socket(EventEmitter):
         if not is_int(fd) or fd < 0:
             raise invalid_arg_type('options.fd', 'a non-negative integer', fd)
         try:
-            raw = _socket.socket(fileno=_dup_fd(fd))
+            raw = _socket.socket(fileno=os.dup(fd))
         except OSError as exc:
             raise from_oserror(exc, 'open') from None
         if raw.type != _socket.SOCK_STREAM:
@@ -283,27 +286,26 @@ class Socket(EventEmitter):
         if not self._writable_opt:
             self._ending = self._finished = True
 
+    @property
+    def blockList(self) -> Optional[BlockList]:
+        """The ``blockList`` this socket's connection attempts are checked against."""
+        return self._block_list
+
     # ================================================================ construction
     @classmethod
-    def _accepted(cls, raw: Any, peer: Any, server: Any, opts: Dict[str, Any]) -> 'Socket':
-        """A socket for a connection the server just accepted (runs in its greenlet)."""
-        sock = cls()
-        if opts.get('allowHalfOpen'):
-            sock.allowHalfOpen = True
-        hwm = opts.get('highWaterMark')
-        if hwm is not None:
-            sock._hwm = sock._rlimit = hwm
-        sock._server = server
-        sock._owner = getcurrent()
+    def _accepted(cls, raw: Any, peer: Any, opts: Dict[str, Any], slot: Any,
+                  context: contextvars.Context) -> 'Socket':
+        """A socket for a connection a server just accepted; ``slot.finish()`` is called
+        once it is destroyed."""
+        sock = cls(context=context)
+        if opts:
+            sock._apply_options(opts)
+            if opts.get('pauseOnConnect'):
+                sock._read_started = False
+                sock._flowing = False
+        sock._slot = slot
         sock._read_first = True
         sock._peer = peer
-        if opts.get('noDelay'):
-            sock._no_delay = True
-        if opts.get('keepAlive'):
-            sock._keep_alive = (True, opts.get('keepAliveInitialDelay') or 0)
-        if opts.get('pauseOnConnect'):
-            sock._read_started = False
-            sock._flowing = False
         sock._attach(raw, is_ipc=raw.family == _socket.AF_UNIX)
         return sock
 
@@ -312,65 +314,53 @@ class Socket(EventEmitter):
         raw.setblocking(False)
         self._sock = raw
         self._is_ipc = is_ipc
-        fd = raw.fileno()
-        self._read_io = self._loop.io(fd, _READ)
+        self._read_io = self._loop.io(raw.fileno(), _READ)
         if not self._refed:
             self._read_io.ref = False
         if not is_ipc:
             if self._no_delay is not None:
-                self._apply_no_delay(self._no_delay)
+                _set_no_delay(raw, self._no_delay)
             if self._keep_alive is not None:
-                self._apply_keep_alive(*self._keep_alive)
+                _set_keep_alive(raw, *self._keep_alive)
         if self._timeout_ms:
             self._touch()
         self._update_reading()
 
-    # ================================================================ the owner loop
-    def _run_until(self, done: Callable[[], Any]) -> None:
-        """Owner only: dispatch this socket's events until ``done()`` is true."""
-        hub = self._hub
-        while True:
-            try:
-                self._dispatch()
-            except Exception as exc:   # a listener raised: it costs this socket only
-                self._listener_failed(exc)
-                continue
-            if done():
-                return
-            self._parked = True
-            try:
-                hub.switch()
-            finally:
-                self._parked = False
+    def _is_attached(self) -> bool:
+        return self._sock is not None
 
-    def _dispatch(self) -> None:
-        pending = self._pending
-        while True:
-            while pending:
-                fn, args = pending.pop(0)
-                fn(*args)
-            if self._flowing and self._rbuf:
-                self._flow()
-                continue
-            if self._eof and not self._ended and not self._rbuf and self._reader is None:
-                self._emit_end()
-                continue
-            return
+    def _set_peer(self, address: Any) -> None:
+        """The server's: the connection's real peer (what a PROXY header says)."""
+        self._peer = address
 
-    def _has_work(self) -> bool:
-        """Is there anything for the owner to dispatch?"""
-        return bool(self._pending or (self._flowing and self._rbuf) or
+    def _track(self, slot: Any) -> None:
+        """The server's: ``slot.finish()`` is to be called once this socket is destroyed
+        (at once if it already is)."""
+        if self.destroyed:
+            slot.finish()
+        else:
+            self._slot = slot
+
+    # ================================================================ the executor's work
+    def _has_more(self) -> bool:
+        return bool((self._flowing and self._rbuf) or
                     (self._eof and not self._ended and not self._rbuf and self._reader is None))
+
+    def _run_more(self) -> bool:
+        if self._flowing and self._rbuf:
+            self._flow()
+            return True
+        if self._eof and not self._ended and not self._rbuf and self._reader is None:
+            self._emit_end()
+            return True
+        return False
 
     def _flow(self) -> None:
         """Emit buffered data as 'data' events while the socket is flowing."""
         rbuf = self._rbuf
         decoder = self._decoder
         while self._flowing and rbuf:
-            chunk = rbuf.pop(0)
-            self._rlen -= len(chunk)
-            if type(chunk) is not bytes:   # what a sequential read left of a chunk
-                chunk = bytes(chunk)
+            chunk = rbuf.popleft()
             if decoder is not None:
                 chunk = decoder.decode(chunk)
                 if not chunk:
@@ -379,74 +369,6 @@ class Socket(EventEmitter):
         if not self._reading:
             self._update_reading()
 
-    def _post(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Run ``fn(*args)`` in the owner greenlet, after what is already pending."""
-        self._pending.append((fn, args))
-        self._wake()
-
-    def _wake(self) -> None:
-        """Something changed: let the owner and any blocked reader look again."""
-        current = getcurrent()
-        if current is self._hub:
-            self._kick()
-        elif current is not self._owner or self._waiters:
-            if not self._kick_scheduled:
-                self._kick_scheduled = True
-                self._loop.run_callback(self._kick)
-
-    def _kick(self) -> None:
-        """Hub only: resume the owner if it is parked here (or give the socket a
-        dispatcher if it has none and there is work), and every blocked reader."""
-        self._kick_scheduled = False
-        if self._parked:
-            self._parked = False
-            self._owner.switch()
-        elif self._owner is None and self._has_work():
-            run_in_worker(self._hub, self._serve_events)
-        waiters = self._waiters
-        if waiters:
-            self._waiters = None
-            for waiter in waiters:
-                waiter.switch(None)
-
-    def _serve_events(self) -> None:
-        """Owner: dispatch until there is nothing left to do, then let go of the greenlet.
-
-        An idle socket holds no greenlet: its next events go to a worker greenlet.
-        """
-        me = getcurrent()
-        if self._owner is None:
-            self._owner = me
-        try:
-            while True:
-                try:
-                    self._dispatch()   # returns only when there is nothing left to do
-                    return
-                except Exception as exc:   # a listener raised: it costs this socket only
-                    self._listener_failed(exc)
-        finally:
-            if self._owner is me:
-                self._owner = None
-
-    def _read_ahead(self) -> None:
-        """Owner, after a new connection's 'connection' listeners: if they made it flow,
-        read at once what the peer has most likely sent already, so the first 'data'
-        is dispatched in this same turn instead of after a trip through the loop."""
-        if self._read_first and self._flowing and self._reading:
-            try:
-                self._read_once()
-            except Exception as exc:   # as in the hub's read: it costs this socket only
-                self.destroy(exc)
-
-    def _start_owner(self, body: Callable[[], None]) -> None:
-        from gevent import Greenlet
-        owner = Greenlet(body)
-        self._owner = owner
-        owner.start()
-
-    def _is_closed(self) -> bool:
-        return self._closed
-
     def _listener_failed(self, exc: BaseException) -> None:
         """A listener or handler raised: destroy this socket with that error."""
         if self.destroyed:
@@ -454,11 +376,21 @@ class Socket(EventEmitter):
         else:
             self.destroy(exc)
 
+    def _read_ahead(self) -> None:
+        """After a new connection's 'connection' listeners: if they made it flow, read
+        at once what the peer has most likely sent already, so the first 'data' is
+        dispatched in this same turn instead of after a trip through the loop."""
+        if self._read_first and self._flowing and self._reading:
+            try:
+                self._read_once()
+            except Exception as exc:   # as in the hub's read: it costs this socket only
+                self.destroy(exc)
+
     # ================================================================ hub-side I/O
     def _update_reading(self) -> None:
-        """Start or stop the read watcher: read while the buffer is under the mark."""
+        """Start or stop the read watcher: read while the buffer is under ``_rlimit``."""
         want = (self._read_started and not self._eof and not self.destroyed and
-                self._read_io is not None and self._rlen < self._rlimit)
+                self._read_io is not None and self._rbuf.nbytes < self._rlimit)
         if want != self._reading:
             self._reading = want
             if want:
@@ -467,7 +399,7 @@ class Socket(EventEmitter):
                 self._read_io.stop()
 
     def _on_readable(self) -> None:
-        """Hub: read from the kernel into the readable buffer and dispatch.
+        """Hub: read from the kernel into the read buffer and dispatch.
 
         A read that fills the whole buffer says more is waiting: once that chunk is
         dispatched, read again at once (a few times at most, to stay fair to other
@@ -486,18 +418,22 @@ class Socket(EventEmitter):
     def _read_once(self) -> bool:
         """One read; True if it filled the whole buffer (more is probably waiting)."""
         self._read_first = False
-        onread = self._onread
-        if onread is not None:
-            return self._read_into_user_buffer(onread)
+        if self._onread is not None:
+            return self._read_into_user_buffer(self._onread)
+        rbuf = self._rbuf
         try:
             if self._read_full:    # a stream: read into a fresh bytes, no copy out
-                size = _BIG_READ_SIZE if self._flowing else _READ_SIZE
+                if self._flowing:
+                    size = _BIG_READ_SIZE
+                else:              # a sequential reader: never past what it may buffer
+                    size = int(min(_READ_SIZE, max(self._rlimit - rbuf.nbytes, 1)))
                 data = self._sock.recv(size)
                 n = len(data)
-            else:                  # messages: the shared buffer, copy out what came
-                size = _READ_SIZE
-                n = self._sock.recv_into(self._read_view)
-                data = self._read_view[:n].tobytes()
+            else:                  # messages: the scratch buffer, copy out what came
+                size = _READ_SIZE if self._flowing else \
+                    int(min(_READ_SIZE, max(self._rlimit - rbuf.nbytes, 1)))
+                n = self._sock.recv_into(self._scratch, size)
+                data = self._scratch[:n].tobytes()
         except (BlockingIOError, InterruptedError):
             self._read_full = False
             return False
@@ -509,9 +445,8 @@ class Socket(EventEmitter):
             self.bytesRead += n
             if self._timeout_ms:
                 self._touch()
-            self._rbuf.append(data)
-            self._rlen += n
-            if self._rlen >= self._rlimit:
+            rbuf.append(data)
+            if rbuf.nbytes >= self._rlimit:
                 self._update_reading()
         else:
             self._eof = True
@@ -537,14 +472,14 @@ class Socket(EventEmitter):
             # the user's buffer is reused: no further read until the callback ran
             self._read_started = False
             self._update_reading()
-            self._post(self._deliver_onread, n, view)
+            self._post(self._deliver_onread, n)
         else:
             self._eof = True
             self._update_reading()
         return False
 
-    def _deliver_onread(self, n: int, buf: Any) -> None:
-        if self._onread.callback(n, self._onread.buffer_of(buf)) is False:
+    def _deliver_onread(self, n: int) -> None:
+        if self._onread.callback(n, self._onread.view) is False:
             self.pause()
         elif self._flowing is not False:
             self._read_started = True
@@ -569,47 +504,67 @@ class Socket(EventEmitter):
             self._flush_once()
         except Exception as exc:   # never into the hub: it costs this socket only
             self.destroy(exc)
-            self._kick()
+        self._kick()
 
     def _flush_once(self) -> None:
-        wbuf = self._wbuf
-        done: List[Callable[..., Any]] = []
-        while wbuf:
-            entry = wbuf[0]
-            try:
-                sent = self._sock.send(entry[0])
-            except (BlockingIOError, InterruptedError):
-                break
-            except OSError as exc:
-                self.destroy(from_oserror(exc, 'write'))
-                self._kick()
-                return
-            self._bytes_dispatched += sent
-            self._wlen -= sent
-            if sent < len(entry[0]):
-                entry[0] = entry[0][sent:]
-                break
-            wbuf.pop(0)
-            if entry[1] is not None:
-                done.append(entry[1])
+        """Hand the whole queue to the kernel in one ``send``/``sendmsg``."""
+        wq = self._wq
+        buffers = wq.buffers()
+        try:
+            sent = self._sock.send(buffers[0]) if len(buffers) == 1 else self._sock.sendmsg(buffers)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self.destroy(from_oserror(exc, 'write'))
+            return
+        self._bytes_sent += sent
+        done = wq.advance(sent)
         if self._timeout_ms:
             self._touch()
-        if not wbuf:
+        if not wq:
             self._stop_writing()
             self._pending.append((self._after_write, (done,)))
             if self._ending and not self._finished:
                 self._shutdown()
         elif done:
             self._pending.append((self._after_write, (done,)))
-        self._kick()
 
     def _after_write(self, callbacks: List[Callable[..., Any]]) -> None:
-        """Owner: Node's afterWrite: 'drain' once the queue is empty, then the callbacks."""
-        if self._need_drain and not self._wbuf and not self._ending and not self.destroyed:
+        """Node's afterWrite: 'drain' once the queue is empty, then the callbacks."""
+        if self._need_drain and not self._wq and not self._ending and not self.destroyed:
             self._need_drain = False
             self.emit('drain')
         for cb in callbacks:
-            cb(None)
+            call_back(cb, None)
+
+    def _write_backlog(self) -> int:
+        return self._wq.nbytes
+
+    # ================================================================ a sequential read's turn
+    def _begin_read(self) -> None:
+        if self._flowing:
+            raise RuntimeError('greennet: the socket is flowing (a \'data\' listener is '
+                               'attached); sequential reads would race with it')
+        if self._reader is not None:
+            raise RuntimeError('greennet: another greenlet is already reading this socket')
+        if not self._read_started:
+            self._read_started = True
+            self._update_reading()
+        self._reader = getcurrent()
+
+    def _end_read(self) -> None:
+        self._reader = None
+        self._rlimit = self._hwm
+        if self._reading is False and not self.destroyed:
+            self._update_reading()
+        if self._eof and not self._rbuf and not self._ended:
+            self._wake()   # 'end' is emitted now that the end was consumed
+
+    def _need(self, nbytes: float) -> None:
+        """A sequential read needs ``nbytes`` buffered: let the hub read that far."""
+        if nbytes > self._rlimit:
+            self._rlimit = nbytes
+            self._update_reading()
 
     # ================================================================ reading (events)
     def _listener_added(self, name: str) -> None:
@@ -730,13 +685,13 @@ class Socket(EventEmitter):
         if self.destroyed or self._ending or (self._sock is None and not self.connecting):
             return self._write_refused(callback)
         n = len(chunk)
-        wlen = self._wlen
-        ok = wlen + n < self._hwm
+        wq = self._wq
+        queued = wq.nbytes
+        ok = queued + n < self._hwm
         if not ok:
             self._need_drain = True
-        if wlen or self._sock is None:
-            self._wbuf.append([chunk, callback])
-            self._wlen = wlen + n
+        if wq or self._sock is None:
+            wq.append(chunk, callback)
             return ok
         try:
             sent = self._sock.send(chunk) if n else 0
@@ -746,17 +701,16 @@ class Socket(EventEmitter):
             err = from_oserror(exc, 'write')
             self.destroy(err)
             if callback is not None:
-                self._post(callback, err)
+                self._post(call_back, callback, err)
             return False
-        self._bytes_dispatched += sent
+        self._bytes_sent += sent
         if self._timeout_ms:
             self._touch()
         if sent == n:
             if callback is not None or self._need_drain:
                 self._post(self._after_write, [callback] if callback is not None else [])
         else:
-            self._wbuf.append([memoryview(chunk)[sent:], callback])
-            self._wlen = n - sent
+            wq.append(memoryview(chunk)[sent:], callback)
             self._start_writing()
         return ok
 
@@ -768,7 +722,7 @@ class Socket(EventEmitter):
         else:
             err = node_error('ERR_SOCKET_CLOSED')
         if callback is not None:
-            self._post(callback, err)
+            self._post(call_back, callback, err)
         self.destroy(err)
         return False
 
@@ -787,7 +741,7 @@ class Socket(EventEmitter):
         if callback is not None:
             if self._finished or self.destroyed:
                 err = None if self._finished else node_error('ERR_STREAM_DESTROYED', 'end')
-                self._post(callback, err)
+                self._post(call_back, callback, err)
             elif self._finish_cbs is None:
                 self._finish_cbs = [callback]
             else:
@@ -795,7 +749,7 @@ class Socket(EventEmitter):
         if self._ending or self.destroyed:
             return self
         self._ending = True
-        if self._sock is not None and not self._wbuf:
+        if self._sock is not None and not self._wq:
             self._shutdown()
         return self
 
@@ -817,7 +771,7 @@ class Socket(EventEmitter):
             self._unpipe_inbound()
         self.emit('finish')
         for cb in callbacks or ():
-            cb(None)
+            call_back(cb, None)
         if self._ended and not self.destroyed:
             self.destroy()
 
@@ -828,7 +782,7 @@ class Socket(EventEmitter):
         if self._finished:
             self.destroy()
         else:
-            self.once('finish', lambda: self.destroy())
+            self.once('finish', self.destroy)
 
     # ================================================================ destroying
     def destroy(self, error: Optional[BaseException] = None) -> 'Socket':
@@ -842,17 +796,15 @@ class Socket(EventEmitter):
         self.connecting = False
         self._error = error
         self._close_handle()   # addresses read before stay readable, as Node caches them
-        dropped = [entry[1] for entry in self._wbuf if entry[1] is not None]
-        self._wbuf.clear()
-        self._wlen = 0
+        dropped = self._wq.clear()
         if dropped or self._finish_cbs:
             err = node_error('ERR_STREAM_DESTROYED', 'write')
             for cb in dropped + (self._finish_cbs or []):
-                self._pending.append((cb, (err,)))
+                self._pending.append((call_back, (cb, err)))
             self._finish_cbs = None
-        server = self._server
-        if server is not None:
-            server._connection_closed(self)
+        slot, self._slot = self._slot, None
+        if slot is not None:
+            slot.finish()
         if error is not None:
             self._pending.append((self._emit_error, (error,)))
         self._pending.append((self._emit_close, (error is not None,)))
@@ -873,9 +825,7 @@ class Socket(EventEmitter):
         if self._timer is not None:
             self._timer.close()
             self._timer = None
-        if self._signal is not None and self._abort_listener is not None:
-            self._signal.removeListener('abort', self._abort_listener)
-            self._abort_listener = None
+        self._unwatch_signal()
         sock, self._sock = self._sock, None
         if sock is not None:
             try:
@@ -897,7 +847,7 @@ class Socket(EventEmitter):
         if self._sock is None:
             return self.destroy(node_error('ERR_SOCKET_CLOSED'))
         try:
-            self._sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_LINGER, b'\x01\x00\x00\x00\x00\x00\x00\x00')
+            self._sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_LINGER, _LINGER_RESET)
         except OSError:
             pass
         return self.destroy()
@@ -978,19 +928,13 @@ class Socket(EventEmitter):
             return None
         return int(self._timeout_ms) if float(self._timeout_ms).is_integer() else self._timeout_ms
 
-    # ================================================================ options
+    # ================================================================ socket options
     def setNoDelay(self, noDelay: bool = True) -> 'Socket':
         """Disable Nagle's algorithm (``noDelay=True``) or enable it again."""
         self._no_delay = bool(noDelay)
         if self._sock is not None and not self._is_ipc:
-            self._apply_no_delay(self._no_delay)
+            _set_no_delay(self._sock, self._no_delay)
         return self
-
-    def _apply_no_delay(self, enable: bool) -> None:
-        try:
-            self._sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, int(enable))
-        except OSError:
-            pass
 
     def setKeepAlive(self, enable: bool = False, initialDelay: Any = 0) -> 'Socket':
         """Enable TCP keep-alive: SO_KEEPALIVE, TCP_KEEPIDLE=initialDelay (ms, rounded
@@ -998,21 +942,8 @@ class Socket(EventEmitter):
         delay = validate_timeout_ms(initialDelay or 0, 'initialDelay')
         self._keep_alive = (bool(enable), delay)
         if self._sock is not None and not self._is_ipc:
-            self._apply_keep_alive(bool(enable), delay)
+            _set_keep_alive(self._sock, bool(enable), delay)
         return self
-
-    def _apply_keep_alive(self, enable: bool, delay_ms: float) -> None:
-        sock = self._sock
-        try:
-            sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_KEEPALIVE, int(enable))
-            if enable:
-                seconds = min(int(delay_ms // 1000), _MAX_KEEPIDLE)
-                if seconds > 0:
-                    sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_KEEPIDLE, seconds)
-                sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_KEEPCNT, 10)
-                sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_KEEPINTVL, 1)
-        except OSError:
-            pass
 
     def ref(self) -> 'Socket':
         """Keep ``net.run()`` from returning while this socket is open (the default)."""
@@ -1029,13 +960,25 @@ class Socket(EventEmitter):
                 watcher.ref = refed
         return self
 
+    @property
+    def refed(self) -> bool:
+        """Whether this socket keeps ``net.run()`` running (``ref()``/``unref()``)."""
+        return self._refed
+
     def _watch_signal(self, signal: AbortSignal) -> None:
+        self._unwatch_signal()
         self._signal = signal
         if signal.aborted:
             self._post(self._abort)
             return
+        # one bound method, kept: a listener is removed by the identity it was added with
         self._abort_listener = self._abort
-        signal.once('abort', self._abort)
+        signal.once('abort', self._abort_listener)
+
+    def _unwatch_signal(self) -> None:
+        if self._signal is not None and self._abort_listener is not None:
+            self._signal.removeListener('abort', self._abort_listener)
+        self._abort_listener = None
 
     def _abort(self) -> None:
         if not self.destroyed:
@@ -1064,11 +1007,8 @@ class Socket(EventEmitter):
             return None
         sock = self._sock
         if sock is not None:
-            return _FAMILY_NAMES.get(sock.family)
-        addr = self._peer or self._local
-        if isinstance(addr, tuple):
-            return 'IPv6' if len(addr) == 4 else 'IPv4'
-        return None
+            return family_name(('', 0, 0, 0) if sock.family == _socket.AF_INET6 else ('', 0))
+        return family_name(self._peer or self._local)
 
     def address(self) -> Dict[str, Any]:
         """``{'port', 'family', 'address'}`` of the local end, as the OS reports it
@@ -1076,7 +1016,9 @@ class Socket(EventEmitter):
         local = self._sockname()
         if self._is_ipc or not isinstance(local, tuple):
             return {}
-        return {'address': local[0], 'family': self._family(), 'port': local[1]}
+        info = address_info(local)
+        info['family'] = self._family()
+        return info
 
     @property
     def remoteAddress(self) -> Optional[str]:
@@ -1094,9 +1036,9 @@ class Socket(EventEmitter):
     def remoteFamily(self) -> Optional[str]:
         """'IPv4' or 'IPv6' (None for IPC and before connecting)."""
         peer = self._peername()
-        if not isinstance(peer, tuple) or self._is_ipc:
+        if self._is_ipc:
             return None
-        return 'IPv6' if len(peer) == 4 else 'IPv4'   # the peer may be a proxied client
+        return family_name(peer)   # the peer may be a proxied client
 
     @property
     def localAddress(self) -> Optional[str]:
@@ -1146,18 +1088,18 @@ class Socket(EventEmitter):
     @property
     def bufferSize(self) -> int:
         """Bytes written but not yet handed to the kernel (``writableLength``)."""
-        return self._wlen
+        return self._wq.nbytes
 
     writableLength = bufferSize
 
     @property
     def bytesWritten(self) -> int:
         """Bytes written so far, including those still buffered."""
-        return self._bytes_dispatched + self._wlen
+        return self._bytes_sent + self._wq.nbytes
 
     @property
     def readableLength(self) -> int:
-        return self._rlen
+        return self._rbuf.nbytes
 
     @property
     def readableFlowing(self) -> Optional[bool]:
@@ -1182,6 +1124,11 @@ class Socket(EventEmitter):
     readableHighWaterMark = writableHighWaterMark
 
     @property
+    def limit(self) -> int:
+        """The longest line (or ``readuntil()`` chunk) a sequential read accepts."""
+        return self._limit
+
+    @property
     def errored(self) -> Optional[BaseException]:
         return self._error
 
@@ -1203,10 +1150,50 @@ class Socket(EventEmitter):
         ``connect(port[, host][, listener])``: start connecting, emit 'connect' (and
         'ready') once connected, or 'error' then 'close' if it fails.  Returns the
         socket at once."""
-        from .connect import normalize_connect_args, start_connect
         opts, listener = normalize_connect_args(args, kwargs)
-        start_connect(self, opts, listener)
+        if self.connecting or (self._sock is not None and not self.destroyed):
+            raise node_error('ERR_SOCKET_CONNECTING')
+        validate_connect_options(opts)
+        if listener is not None:
+            self.once('connect', listener)
+        if self.destroyed or self._closed:
+            self._reset_for_reconnect()
+        self._apply_options({key: opts[key] for key in ('timeout', 'noDelay', 'keepAlive',
+                                                         'keepAliveInitialDelay', 'blockList')
+                             if opts.get(key) is not None})
+        if self._block_list is not None:
+            opts['blockList'] = self._block_list
+        self._host = opts.get('path') or opts.get('host') or 'localhost'
+        self.connecting = True
+        self._post(self._run_connect, opts)
         return self
+
+    def _run_connect(self, opts: Dict[str, Any]) -> None:
+        """The socket's first event: connect (blocking this socket's events only), then
+        adopt the connection."""
+        try:
+            raw, is_ipc = open_connection(self, opts)
+        except Exception as err:   # a NodeError, or a listener of a connect event raised
+            log.debug('connect to %s failed: %s', self._host, err)
+            if not self.destroyed:
+                self.destroy(err)
+            return
+        if raw is None:            # destroyed while connecting
+            return
+        if self.destroyed:
+            raw.close()
+            return
+        log.debug('connected to %s', self._host)
+        self.connecting = False
+        self._attach(raw, is_ipc)
+        if self._reset_on_connect:
+            self.resetAndDestroy()
+            return
+        if self._wq:
+            self._start_writing()
+        elif self._ending:
+            self._shutdown()
+        self._post(self._emit_connect)
 
     def _reset_for_reconnect(self) -> None:
         """Node allows ``connect()`` again after 'close': start from a fresh state."""
@@ -1214,266 +1201,23 @@ class Socket(EventEmitter):
         self._error = None
         self._eof = self._ended = self._ending = self._finished = False
         self._need_drain = self._reset_on_connect = False
-        self._rbuf.clear()
-        self._rlen = 0
+        self._rbuf = ReadBuffer()
         self._peer = self._local = None
         self._read_started = True
         if self._flowing is False and self._events.get('data'):
             self._flowing = True
-
-    def _connected(self, raw: Any, is_ipc: bool) -> None:
-        """Owner: the connection is made; adopt it and emit 'connect' and 'ready'."""
-        self.connecting = False
-        self._attach(raw, is_ipc)
-        if self._reset_on_connect:
-            self.resetAndDestroy()
-            return
-        if self._wbuf:
-            self._start_writing()
-        elif self._ending:
-            self._shutdown()
-        self._post(self._emit_connect)
 
     def _emit_connect(self) -> None:
         if not self.destroyed:
             self.emit('connect')
             self.emit('ready')
 
-    # ================================================================ sequential style
-    def _block_until(self, ready: Callable[[], Any], timeout: Optional[float] = None) -> bool:
-        """Block the calling greenlet until ``ready()``; False if ``timeout`` (s) passed."""
-        if ready():
-            return True
-        current = getcurrent()
-        if current is self._hub:
-            raise RuntimeError('greennet: cannot block in the hub (a watcher callback)')
-        timer = Timeout._start_new_or_dummy(timeout) if timeout is not None else None
-        self._blocked += 1
-        try:
-            if current is self._owner:
-                self._run_until(ready)
-            else:
-                while not ready():
-                    waiter = Waiter(self._hub)
-                    if self._waiters is None:
-                        self._waiters = []
-                    self._waiters.append(waiter)
-                    try:
-                        waiter.get()
-                    finally:
-                        if self._waiters and waiter in self._waiters:
-                            self._waiters.remove(waiter)
-            return True
-        except Timeout as t:
-            if timer is None or t is not timer:
-                raise
-            return False
-        finally:
-            self._blocked -= 1
-            if timer is not None:
-                timer.close()
-
-    def _wait_for_data(self, ready: Callable[[], Any]) -> None:
-        """A sequential read: block until ``ready()``.  When bytes are probably in the
-        kernel already (a new connection, or the last read filled the buffer) read once
-        first: it saves a trip through the loop."""
-        if (self._read_full or self._read_first) and self._reading and not ready():
-            self._read_once()
+    # the seam connecting uses (connect.Connectable)
+    def _wait_until(self, ready: Callable[[], Any]) -> None:
         self._block_until(ready)
 
-    def _begin_read(self) -> None:
-        if self._flowing:
-            raise RuntimeError('greennet: the socket is flowing (a \'data\' listener is '
-                               'attached); sequential reads would race with it')
-        if self._reader is not None:
-            raise RuntimeError('greennet: another greenlet is already reading this socket')
-        if not self._read_started:
-            self._read_started = True
-            self._update_reading()
-        self._reader = getcurrent()
-
-    def _need(self, nbytes: float) -> None:
-        """A sequential read needs ``nbytes`` buffered: let the hub read that far."""
-        if nbytes > self._rlimit:
-            self._rlimit = nbytes
-            self._update_reading()
-
-    def _end_read(self) -> None:
-        self._reader = None
-        self._rlimit = self._hwm
-        if self._reading is False and not self.destroyed:
-            self._update_reading()
-        if self._eof and not self._rbuf and not self._ended:
-            self._wake()   # the owner emits 'end' now that the end was consumed
-
-    def _has_data_or_done(self) -> bool:
-        return bool(self._rbuf) or self._eof or self.destroyed
-
-    def _read_done(self) -> bool:
-        return self._eof or self.destroyed
-
-    def _raise_if_failed(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-    def _take(self, n: int) -> bytes:
-        """Take up to ``n`` bytes (all if n < 0) from the readable buffer.
-
-        What is left of a chunk stays as a memoryview of it: taking 64 KiB at a time
-        from a 256 KiB read copies each byte once, not the remainder again and again.
-        """
-        rbuf = self._rbuf
-        first = rbuf[0]
-        if n < 0 or (len(first) <= n and len(rbuf) == 1):
-            data = bytes(first) if len(rbuf) == 1 else b''.join(rbuf)
-            rbuf.clear()
-        elif len(first) >= n:
-            data = bytes(first[:n])
-            if len(first) > n:
-                rbuf[0] = memoryview(first)[n:]
-            else:
-                rbuf.pop(0)
-        else:
-            parts = []
-            want = n
-            while rbuf and want > 0:
-                chunk = rbuf.pop(0)
-                if len(chunk) > want:
-                    rbuf.insert(0, memoryview(chunk)[want:])
-                    chunk = chunk[:want]
-                parts.append(chunk)
-                want -= len(chunk)
-            data = b''.join(parts)
-        self._rlen -= len(data)
-        return data
-
-    def read(self, n: int = -1) -> bytes:
-        """Up to ``n`` bytes as soon as any are there; with n = -1 everything until the
-        end of the stream; ``b''`` at the end.  Raises the socket's error if it failed."""
-        if n == 0:
-            return b''
-        self._begin_read()
-        try:
-            if n < 0:
-                self._need(float('inf'))
-                self._block_until(self._read_done)
-                if self._rbuf:
-                    return self._take(-1)
-            else:
-                if not self._rbuf:
-                    self._wait_for_data(self._has_data_or_done)
-                if self._rbuf:
-                    return self._take(n)
-            self._raise_if_failed()
-            return b''
-        finally:
-            self._end_read()
-
-    def readexactly(self, n: int) -> bytes:
-        """Exactly ``n`` bytes; raises ``IncompleteReadError`` (with ``.partial``) if the
-        stream ends first."""
-        if not is_int(n) or n < 0:
-            raise invalid_arg_type('n', 'a non-negative integer', n)
-        if n == 0:
-            return b''
-        self._begin_read()
-        try:
-            self._need(n)
-            self._wait_for_data(lambda: self._rlen >= n or self._read_done())
-            if self._rlen >= n:
-                return self._take(n)
-            self._raise_if_failed()
-            partial = self._take(-1) if self._rbuf else b''
-            raise IncompleteReadError(partial, n)
-        finally:
-            self._end_read()
-
-    def readuntil(self, separator: bytes = b'\n') -> bytes:
-        """Bytes up to and including ``separator``; raises ``IncompleteReadError`` if the
-        stream ends first."""
-        data = self._read_separated(separator)
-        if not data.endswith(separator):
-            raise IncompleteReadError(data, None)
-        return data
-
-    def readline(self) -> bytes:
-        """One line including its ``b'\\n'``; at the end of the stream what is left
-        (``b''`` when nothing is)."""
-        return self._read_separated(b'\n')
-
-    def _read_separated(self, separator: bytes) -> bytes:
-        if not isinstance(separator, (bytes, bytearray)) or not separator:
-            raise invalid_arg_type('separator', 'non-empty bytes', separator)
-        self._begin_read()
-        try:
-            found = [-1]
-            searched = [0]
-
-            def ready() -> bool:
-                rbuf = self._rbuf
-                if rbuf:
-                    if len(rbuf) > 1 or type(rbuf[0]) is not bytes:
-                        joined = b''.join(rbuf)
-                        rbuf.clear()
-                        rbuf.append(joined)
-                    pos = rbuf[0].find(separator, searched[0])
-                    if pos >= 0:
-                        found[0] = pos + len(separator)
-                        return True
-                    searched[0] = max(0, len(rbuf[0]) - len(separator) + 1)
-                    self._need(self._rlen + self._hwm)   # a line may outgrow the mark
-                return self._read_done()
-
-            self._wait_for_data(ready)
-            if found[0] >= 0:
-                return self._take(found[0])
-            if self._rbuf:
-                return self._take(-1)
-            self._raise_if_failed()
-            return b''
-        finally:
-            self._end_read()
-
-    def at_eof(self) -> bool:
-        """True once the stream has ended and the buffer is empty."""
-        return (self._eof or self.destroyed) and not self._rbuf
-
-    def __iter__(self) -> 'Socket':
-        return self
-
-    def __next__(self) -> bytes:
-        """Iteration yields lines, as asyncio's StreamReader and files do."""
-        line = self.readline()
-        if not line:
-            raise StopIteration
-        return line
-
-    def drain(self) -> None:
-        """Wait until the write buffer is below the high-water mark; raises the
-        socket's error if it failed."""
-        if self._wlen < self._hwm and self._error is None:
-            return
-        self._block_until(lambda: self._wlen < self._hwm or self.destroyed)
-        self._raise_if_failed()
-
-    def wait_connected(self, timeout: Optional[float] = None) -> 'Socket':
-        """Wait until the socket is connected (``timeout`` in seconds); raises the
-        connection's error if it failed, ``TimeoutError`` if time ran out."""
-        if getcurrent() is self._owner and self.connecting:
-            raise RuntimeError('greennet: wait_connected() from the connecting greenlet')
-        if not self._block_until(lambda: not self.connecting, timeout):
-            raise TimeoutError('greennet: not connected within %s s' % timeout)
-        self._raise_if_failed()
-        if self._sock is None:
-            raise node_error('ERR_SOCKET_CLOSED')
-        return self
-
-    def wait_closed(self, timeout: Optional[float] = None) -> None:
-        """Wait until 'close' has been emitted (``timeout`` in seconds); raises the
-        socket's error if it had one, ``TimeoutError`` if time ran out."""
-        if not self._block_until(self._is_closed, timeout):
-            raise TimeoutError('greennet: not closed within %s s' % timeout)
-        self._raise_if_failed()
+    def _notify(self) -> None:
+        self._kick()
 
     # ================================================================ context manager
     def __enter__(self) -> 'Socket':
@@ -1498,9 +1242,24 @@ def _to_bytes(data: Any, encoding: Any) -> bytes:
     raise invalid_arg_type('chunk', 'of type string or an instance of Buffer or Uint8Array', data)
 
 
-def _dup_fd(fd: int) -> int:
-    import os
-    return os.dup(fd)
+def _set_no_delay(raw: Any, enable: bool) -> None:
+    try:
+        raw.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, int(enable))
+    except OSError:
+        pass
+
+
+def _set_keep_alive(raw: Any, enable: bool, delay_ms: float) -> None:
+    try:
+        raw.setsockopt(_socket.SOL_SOCKET, _socket.SO_KEEPALIVE, int(enable))
+        if enable:
+            seconds = min(int(delay_ms // 1000), _MAX_KEEPIDLE)
+            if seconds > 0:
+                raw.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_KEEPIDLE, seconds)
+            raw.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_KEEPCNT, 10)
+            raw.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_KEEPINTVL, 1)
+    except OSError:
+        pass
 
 
 class _OnRead:
@@ -1517,9 +1276,6 @@ class _OnRead:
         buf = self.buffer() if callable(self.buffer) else self.buffer
         self.view = buf
         return _writable_view(buf, 'options.onread.buffer')
-
-    def buffer_of(self, view: Any) -> Any:
-        return self.view
 
 
 def _check_onread(onread: Any) -> _OnRead:

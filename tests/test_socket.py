@@ -760,10 +760,10 @@ def test_iteration_yields_lines(start_server, connect):
     assert list(client) == [b'a\n', b'b\n', b'c']
 
 
-def test_a_line_longer_than_the_buffer_is_read_whole(start_server, connect):
+def test_a_line_longer_than_the_buffer_is_read_whole_within_the_limit(start_server, connect):
     line = b'x' * (300 * 1024) + b'\n'
     server = start_server(lambda s: s.end(line))
-    client = connect(server)
+    client = connect(server, limit=512 * 1024)
     assert client.readline() == line
 
 

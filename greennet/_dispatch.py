@@ -1,0 +1,217 @@
+"""One serial executor: an emitter whose events run one at a time, in order, in the
+``contextvars.Context`` of the connection they belong to.  Sockets and servers are
+:class:`SerialEmitter` subclasses; connecting is one of a socket's events.
+
+The rules (API.md, "The loop" and "One greenlet per connection"):
+
+* **One at a time, in order.**  Work is posted (:meth:`SerialEmitter._post`) and run by
+  whichever greenlet holds the object's token (``_holder``).  Only the holder runs this
+  object's events, so a listener that blocks delays this object's next events and no
+  one else's.  A subclass adds work derived from its state (a socket's buffered data,
+  its 'end') through :meth:`_run_more`.
+* **Never stalled.**  When the hub sees work and no one holds the token, a worker
+  greenlet takes it (:meth:`_kick`).  So a handler that waits on a queue, a lock or
+  ``gevent.sleep`` does not hold its socket's events up: they run meanwhile, in
+  between the handler's own steps, as Node's callbacks run while an async function
+  awaits.
+* **The fast path.**  A greenlet that blocks on this very object (a sequential read,
+  ``drain()``) takes the token while it waits and runs the events itself when the hub
+  wakes it (``_parked``): no worker, no extra switch.  The token holder may block on
+  the object too (a listener calling ``drain()``): it goes on running the object's
+  events while it waits, since what it waits for may be one of them ('close').
+* **Isolation.**  Everything runs in the object's ``_context``: workers enter it for
+  the callable they run, and a greenlet of the user's that runs events while it waits
+  enters it for that time.  A ``ContextVar`` set by a connection's handler or listener
+  is seen by that connection's later events, never by another connection.
+"""
+from __future__ import annotations
+
+import contextvars
+from typing import Any, Callable, List, Optional, Tuple
+
+from gevent import get_hub
+from gevent._hub_primitives import Waiter
+from gevent.timeout import Timeout
+from greenlet import getcurrent
+
+from ._workers import run_in_worker
+from .events import EventEmitter
+
+__all__ = ['SerialEmitter']
+
+
+class SerialEmitter(EventEmitter):
+    """An :class:`EventEmitter` whose posted work runs serially in its own context."""
+
+    __slots__ = ('_hub', '_loop', '_pending', '_holder', '_parked', '_waiters',
+                 '_kick_scheduled', '_context', '_blocked')
+
+    def __init__(self, context: Optional[contextvars.Context] = None) -> None:
+        super().__init__()
+        hub = get_hub()
+        self._hub = hub
+        self._loop = hub.loop
+        # plain lists: an empty deque costs a 64-slot block per idle connection
+        self._pending: List[Tuple[Callable[..., Any], Tuple[Any, ...]]] = []
+        self._holder: Any = None      # the greenlet running this object's events
+        self._parked = False          # the holder waits in _block_until, ready for more
+        self._waiters: Optional[List[Any]] = None   # other greenlets blocked on us
+        self._kick_scheduled = False
+        self._context = contextvars.copy_context() if context is None else context
+        self._blocked = 0             # greenlets in a blocking call on this object
+
+    # ------------------------------------------------------------ hooks
+    def _has_more(self) -> bool:
+        """Is there work derived from the object's state (besides what is posted)?"""
+        return False
+
+    def _run_more(self) -> bool:
+        """Holder: do one piece of the state-derived work; False when there is none."""
+        return False
+
+    def _listener_failed(self, exc: BaseException) -> None:
+        """A listener or posted callable raised ``exc``."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ posting
+    def _post(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` as this object's next event, after what is pending."""
+        self._pending.append((fn, args))
+        self._wake()
+
+    def _has_work(self) -> bool:
+        return bool(self._pending) or self._has_more()
+
+    def _wake(self) -> None:
+        """Something changed: see that the holder, a dispatcher and every blocked
+        greenlet get to look again."""
+        current = getcurrent()
+        if current is self._hub:
+            self._kick()
+        elif (current is not self._holder or self._waiters) and not self._kick_scheduled:
+            # the holder itself needs no kick: it runs what is pending once the
+            # listener that posted it returns
+            self._kick_scheduled = True
+            self._loop.run_callback(self._kick)
+
+    def _kick(self) -> None:
+        """Hub only: resume the holder if it is parked here, else start a dispatcher if
+        there is work and no holder; then wake every blocked greenlet."""
+        self._kick_scheduled = False
+        if self._parked:
+            self._parked = False
+            self._holder.switch()
+        elif self._holder is None and self._has_work():
+            run_in_worker(self._hub, self._serve, self._context)
+        waiters = self._waiters
+        if waiters:
+            self._waiters = None
+            for waiter in waiters:
+                waiter.switch(None)
+
+    # ------------------------------------------------------------ running
+    def _serve(self) -> None:
+        """A dispatcher (in a worker, in our context): run everything, then let go."""
+        if self._holder is not None:
+            return                 # someone took the token since the kick
+        me = getcurrent()
+        self._holder = me
+        try:
+            self._run_pending()
+        finally:
+            self._release(me)
+
+    def _serve_here(self) -> None:
+        """Run what is pending in the calling greenlet if no one else is running this
+        object's events (a handler that returned goes on with its socket's events)."""
+        if self._holder is None and self._has_work():
+            self._serve()
+
+    def _run_pending(self) -> None:
+        """Holder only: run posted and state-derived work until there is none."""
+        pending = self._pending
+        while True:
+            try:
+                while True:
+                    if pending:
+                        fn, args = pending.pop(0)
+                        fn(*args)
+                    elif not self._run_more():
+                        return
+            except Exception as exc:   # a listener raised: it costs this object only
+                self._listener_failed(exc)
+
+    def _run_pending_in_context(self, current: Any) -> None:
+        context = self._context
+        saved = current.gr_context
+        if saved is context:
+            self._run_pending()
+            return
+        current.gr_context = context
+        try:
+            self._run_pending()
+        finally:
+            current.gr_context = saved
+
+    def _release(self, me: Any) -> None:
+        if self._holder is me:
+            self._holder = None
+            self._parked = False
+            if self._has_work() and not self._kick_scheduled:   # left by an interruption
+                self._kick_scheduled = True
+                self._loop.run_callback(self._kick)
+
+    # ------------------------------------------------------------ blocking
+    def _block_until(self, ready: Callable[[], Any], timeout: Optional[float] = None) -> bool:
+        """Block the calling greenlet until ``ready()``; False if ``timeout`` (s) passed.
+
+        Meanwhile it runs this object's events itself when no one else is (the fast
+        path), else it waits for the hub to wake it.
+        """
+        if ready():
+            return True
+        current = getcurrent()
+        if current is self._hub:
+            raise RuntimeError('greennet: cannot block in the hub (a watcher callback)')
+        timer = Timeout._start_new_or_dummy(timeout) if timeout is not None else None
+        self._blocked += 1
+        took = False
+        try:
+            while not ready():
+                holder = self._holder
+                if holder is None:
+                    self._holder = holder = current
+                    took = True
+                if holder is current:
+                    self._run_pending_in_context(current)
+                    if ready():
+                        break
+                    self._parked = True
+                    try:
+                        self._hub.switch()
+                    finally:
+                        self._parked = False
+                else:
+                    self._wait_as_waiter()
+            return True
+        except Timeout as t:
+            if timer is None or t is not timer:
+                raise
+            return False
+        finally:
+            self._blocked -= 1
+            if took:
+                self._release(current)
+            if timer is not None:
+                timer.close()
+
+    def _wait_as_waiter(self) -> None:
+        waiter = Waiter(self._hub)
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        try:
+            waiter.get()
+        finally:
+            if self._waiters and waiter in self._waiters:
+                self._waiters.remove(waiter)
