@@ -46,12 +46,11 @@ def accepted_args(fn: Any) -> int:
     which is cheap; anything else goes through :func:`inspect.signature`."""
     if isinstance(fn, _Once):
         return accepted_args(fn.listener)
-    code = getattr(fn, '__code__', None)
-    bound = 0
-    if code is None:
-        func = getattr(fn, '__func__', None)
-        code = getattr(func, '__code__', None)
-        bound = 1
+    func = getattr(fn, '__func__', None)      # a bound method: its self is given
+    if func is not None and getattr(fn, '__self__', None) is not None:
+        code, bound = getattr(func, '__code__', None), 1
+    else:
+        code, bound = getattr(fn, '__code__', None), 0
     if code is not None:
         if code.co_flags & _CO_VARARGS:
             return ALL_ARGS

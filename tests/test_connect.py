@@ -467,3 +467,31 @@ def test_onread_callback_returning_false_pauses_the_socket():
         client.destroy()
     finally:
         server.close()
+
+
+def _blocked_paths(port):
+    """Every way to connect with a blockList, each to 127.0.0.1:port."""
+    def block_list():
+        bl = net.BlockList()
+        bl.addAddress('127.0.0.1')
+        return bl
+    return {
+        'createConnection options': lambda: net.createConnection(
+            {'port': port, 'host': '127.0.0.1', 'blockList': block_list()}),
+        'connect keywords': lambda: net.connect(port, '127.0.0.1', blockList=block_list()),
+        'Socket option, connect(port, host)': lambda: net.Socket(
+            {'blockList': block_list()}).connect(port, '127.0.0.1'),
+        'Socket(), connect(options)': lambda: net.Socket().connect(
+            {'port': port, 'host': '127.0.0.1', 'blockList': block_list()}),
+    }
+
+
+@pytest.mark.parametrize('path', list(_blocked_paths(0)))
+def test_the_block_list_is_honoured_on_every_connect_path(start_tcp_server, path):
+    server = start_tcp_server(lambda s: s.end())
+    sock = _blocked_paths(server.address()['port'])[path]()
+    rec = Recorder(sock, 'error', 'close', 'connect')
+    err, = rec.wait('error')
+    rec.wait('close')
+    assert err.code == 'ERR_IP_BLOCKED'
+    assert 'connect' not in rec.names

@@ -731,3 +731,112 @@ def test_a_socket_is_an_event_emitter():
 def test_the_emitter_is_exported_from_the_package():
     assert greennet.EventEmitter is EventEmitter
     assert greennet.Emitted is Emitted
+
+
+# ---------------------------------------------------------------- listener arity
+
+def test_a_listener_gets_as_many_arguments_as_it_accepts(ee):
+    got = []
+    ee.on('e', lambda: got.append(()))
+    ee.on('e', lambda a: got.append((a,)))
+    ee.on('e', lambda a, b: got.append((a, b)))
+    ee.on('e', lambda *args: got.append(args))
+    ee.emit('e', 1, 2, 3)
+    assert got == [(), (1,), (1, 2), (1, 2, 3)]
+
+
+def test_methods_defaults_and_partials_count_their_positional_parameters(ee):
+    import functools
+    got = []
+
+    class Handler:
+        def on_event(self, a, b=None):
+            got.append(('method', a, b))
+
+        def __call__(self, a):
+            got.append(('callable', a))
+
+    ee.on('e', Handler().on_event)
+    ee.on('e', Handler())
+    ee.on('e', functools.partial(lambda tag, a: got.append((tag, a)), 'partial'))
+    ee.on('e', got.append)              # a builtin: one argument
+    ee.emit('e', 1, 2, 3)
+    assert got == [('method', 1, 2), ('callable', 1), ('partial', 1), 1]
+
+
+def test_a_once_listener_gets_as_many_arguments_as_it_accepts(ee):
+    got = []
+    ee.once('e', lambda: got.append('zero'))
+    ee.emit('e', 'ignored')
+    assert got == ['zero']
+
+
+def test_a_listener_that_needs_more_arguments_than_the_event_has_raises(ee):
+    ee.on('e', lambda a, b: None)
+    with pytest.raises(TypeError):
+        ee.emit('e', 1)
+
+
+def test_the_arity_is_read_when_the_listener_is_added(ee, monkeypatch):
+    import greennet.events as events
+    calls = []
+    real = events.accepted_args
+    monkeypatch.setattr(events, 'accepted_args', lambda fn: calls.append(fn) or real(fn))
+    listener = lambda a: None   # noqa: E731
+    ee.on('e', listener)
+    for _ in range(5):
+        ee.emit('e', 1, 2)
+    assert calls == [listener]
+
+
+def test_zero_argument_listeners_work_on_every_socket_and_server_event():
+    import gevent
+    from gevent.event import Event
+    fired = []
+
+    def record(name):
+        return lambda: fired.append(name)     # takes no argument, as () => ... in Node
+
+    server = greennet.createServer(lambda s: s.pipe(s))
+    for name in ('listening', 'connection', 'close'):
+        server.on(name, record('server ' + name))
+    listening = Event()
+    server.listen(0, '127.0.0.1', lambda: listening.set())
+    assert listening.wait(10)
+    client = greennet.connect(server.address()['port'], 'localhost', record('connect-cb'))
+    for name in ('lookup', 'connectionAttempt', 'connect', 'ready', 'data', 'end',
+                 'finish', 'close'):
+        client.on(name, record(name))
+    closed = Event()
+    client.on('close', lambda: closed.set())
+    client.write(b'x', record('write-cb'))
+    client.end(record('end-cb'))
+    assert closed.wait(10)
+    server.getConnections(record('count-cb'))
+    server.close(record('close-cb'))
+    with gevent.Timeout(10):
+        while 'close-cb' not in fired:
+            gevent.sleep(0.005)
+    for name in ('server listening', 'server connection', 'lookup', 'connectionAttempt',
+                 'connect-cb', 'connect', 'ready', 'write-cb', 'data', 'end', 'finish',
+                 'end-cb', 'close', 'count-cb', 'server close', 'close-cb'):
+        assert name in fired, name
+
+
+def test_zero_argument_listeners_work_on_failure_events():
+    import gevent
+    from gevent.event import Event
+    fired = []
+    closed = Event()
+    probe = __import__('socket').socket()
+    probe.bind(('127.0.0.1', 0))
+    port = probe.getsockname()[1]
+    probe.close()                              # nothing listens there now
+    client = greennet.connect(port, '127.0.0.1')
+    client.on('connectionAttempt', lambda: fired.append('attempt'))
+    client.on('error', lambda: fired.append('error'))
+    client.on('close', lambda: (fired.append('close'), closed.set()))
+    client.setTimeout(5000, lambda: fired.append('timeout'))
+    assert closed.wait(10)
+    assert fired == ['attempt', 'error', 'close']
+    del gevent

@@ -748,3 +748,108 @@ def test_block_list_matches_ipv4_peers_of_a_dual_stack_server():
         assert allowed.read() == b'welcome'
     finally:
         server.close()
+
+
+# ---------------------------------------------------------------- the pool
+
+def hold_open(sock):
+    """A handler that keeps its connection open until the peer ends it."""
+    sock.on('data', lambda d: None)
+
+
+def test_the_pool_holds_one_entry_per_open_connection(start_server, connect):
+    import gevent.pool
+    server = start_server(hold_open)
+    assert isinstance(server.pool, gevent.pool.Group)
+    clients = [connect(server) for _ in range(3)]
+    for client in clients:
+        client.wait_connected(DEADLINE)
+    deadline = gevent.Timeout(DEADLINE)
+    with deadline:
+        while len(server.pool) < 3:
+            gevent.sleep(0.005)
+    assert server.getConnections() == 3
+    clients[0].destroy()
+    with gevent.Timeout(DEADLINE):
+        while len(server.pool) != 2:
+            gevent.sleep(0.005)
+    assert server.getConnections() == 2
+
+
+def test_a_user_pool_shared_by_two_servers_caps_both(start_server, connect):
+    import gevent.pool
+    pool = gevent.pool.Pool(2)
+    first = start_server(hold_open, pool=pool)
+    second = start_server(hold_open, pool=pool)
+    dropped = Recorder(second, 'drop')
+    a = connect(first)
+    b = connect(second)
+    a.wait_connected(DEADLINE)
+    b.wait_connected(DEADLINE)
+    with gevent.Timeout(DEADLINE):
+        while len(pool) < 2:
+            gevent.sleep(0.005)
+    third = connect(second)
+    third_closed = Recorder(third, 'close')
+    third_closed.wait('close')
+    dropped.wait('drop')
+    assert first.getConnections() == 1 and second.getConnections() == 1
+    assert first.pool is pool and second.pool is pool
+
+
+def test_pool_kill_destroys_every_connection(start_server, connect):
+    server = start_server(hold_open)
+    clients = [connect(server) for _ in range(3)]
+    recorders = [Recorder(c, 'close') for c in clients]
+    with gevent.Timeout(DEADLINE):
+        while len(server.pool) < 3:
+            gevent.sleep(0.005)
+    server.pool.kill(timeout=DEADLINE)
+    for rec in recorders:
+        rec.wait('close')
+    assert len(server.pool) == 0 and server.getConnections() == 0
+
+
+def test_pool_kill_raises_greenlet_exit_in_a_blocked_handler(start_server, connect):
+    from gevent.queue import Queue as GQueue
+    exits = []
+
+    def handle(sock):
+        try:
+            GQueue().get(timeout=DEADLINE)
+        except BaseException as exc:
+            exits.append(type(exc).__name__)
+            raise
+
+    server = start_server(handle)
+    client = connect(server)
+    with gevent.Timeout(DEADLINE):
+        while len(server.pool) < 1:
+            gevent.sleep(0.005)
+    server.pool.kill(timeout=DEADLINE)
+    Recorder(client, 'close').wait('close')
+    with gevent.Timeout(DEADLINE):
+        while not exits:
+            gevent.sleep(0.005)
+    assert exits == ['GreenletExit']
+
+
+def test_pool_join_waits_for_the_connections_to_end(start_server, connect):
+    server = start_server(lambda s: s.pipe(s))
+    clients = [connect(server) for _ in range(2)]
+    for client in clients:
+        client.wait_connected(DEADLINE)
+    with gevent.Timeout(DEADLINE):
+        while len(server.pool) < 2:
+            gevent.sleep(0.005)
+    assert server.pool.join(timeout=0.05) is False
+    for client in clients:
+        client.end()
+    assert server.pool.join(timeout=DEADLINE) is True
+    assert server.getConnections() == 0
+
+
+def test_a_pool_that_is_not_a_gevent_group_is_err_invalid_arg_type():
+    with pytest.raises(TypeError) as info:
+        net.createServer(pool=[])
+    assert info.value.code == 'ERR_INVALID_ARG_TYPE'

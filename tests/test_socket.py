@@ -877,3 +877,13 @@ def test_write_and_read_from_many_greenlets_on_one_client(start_server, connect)
     gevent.joinall(writers, timeout=DEADLINE)
     data = client.readexactly(400)
     assert sorted(data[i:i + 4] for i in range(0, 400, 4)) == [b'%04d' % i for i in range(100)]
+
+
+def test_destroyed_sockets_leave_no_listener_on_their_abort_signal(start_server, connect):
+    server = start_server(lambda s: s.pipe(s))
+    controller = net.AbortController()
+    clients = [connect(server, signal=controller.signal) for _ in range(3)]
+    assert controller.signal.listenerCount('abort') == 3
+    for client in clients:
+        client.destroy()
+    assert controller.signal.listenerCount('abort') == 0
