@@ -12,7 +12,7 @@ import re
 import types
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, TypeVar
 
-from .errors import invalid_arg_type, invalid_arg_value, node_error, out_of_range
+from .errors import invalid_arg_type, node_error, out_of_range
 
 #: the options of ``net.Socket()``: Node's, and greennet's ``limit``
 SOCKET_OPTIONS = ('allowHalfOpen', 'fd', 'onread', 'readable', 'writable', 'signal',
@@ -164,12 +164,6 @@ def validate_bool(value: Any, name: str) -> bool:
     return value
 
 
-def validate_str(value: Any, name: str) -> str:
-    if not isinstance(value, str):
-        raise invalid_arg_type(name, 'of type string', value)
-    return value
-
-
 def validate_timeout_ms(value: Any, name: str = 'msecs') -> float:
     """Node's ``getTimerDuration``: a non-negative finite number of milliseconds."""
     if not is_number(value):
@@ -177,9 +171,3 @@ def validate_timeout_ms(value: Any, name: str = 'msecs') -> float:
     if math.isnan(value) or value < 0 or math.isinf(value):
         raise out_of_range(name, 'a non-negative finite number', value)
     return float(value) if isinstance(value, float) else int(value)
-
-
-def validate_one_of(value: Any, name: str, choices: Iterable[Any]) -> Any:
-    if value not in tuple(choices):
-        raise invalid_arg_value(name, value, f'must be one of: {", ".join(map(repr, choices))}')
-    return value

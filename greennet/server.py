@@ -26,7 +26,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from gevent import get_hub
 from gevent.event import Event
-from gevent.pool import Group
+from gevent.pool import Group, Pool, PoolFull
 from greenlet import GreenletExit, getcurrent
 
 from ._dispatch import SerialEmitter
@@ -426,9 +426,16 @@ class Server(SerialEmitter):
         reason = self._refusal(remote)
         if reason is None:
             slot = ConnectionSlot(self)
-            self.pool.add(slot)        # a Pool's room was checked by _full(): no blocking
-            self._connections.add(slot)
-            return slot
+            try:   # never block the accept loop: a full Pool refuses (_full() saw room)
+                if isinstance(self.pool, Pool):
+                    self.pool.add(slot, blocking=False)
+                else:
+                    self.pool.add(slot)
+            except PoolFull:
+                reason = 'full'
+            else:
+                self._connections.add(slot)
+                return slot
         if reason == 'blocked':
             log.debug('server %r: closed a connection from blocked %s', self.address(), remote[0])
         else:
