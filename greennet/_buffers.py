@@ -25,7 +25,8 @@ class ReadBuffer:
 
     Chunks are ``bytes`` as read, ``memoryview`` remainders of them once a read took part
     of one, or, once a separator search needed them joined, a single ``bytearray`` head.
-    ``nbytes`` is the total.
+    ``nbytes`` is the total; hot paths test it rather than the buffer's truth value,
+    which would be a Python-level call.
     """
 
     __slots__ = ('_chunks', 'nbytes', '_scanned', '_scan_sep')
@@ -159,32 +160,34 @@ class WriteQueue:
     """Writes the kernel has not taken yet: ``[data, callback]`` entries, oldest first,
     and ``nbytes``, their total."""
 
-    __slots__ = ('_entries', 'nbytes')
+    __slots__ = ('entries', 'nbytes')
 
     def __init__(self) -> None:
-        self._entries: List[List[Any]] = []
+        # read freely: ``if queue.entries`` is the hot path's "anything queued?" (an
+        # empty write counts), cheaper than a Python-level __bool__
+        self.entries: List[List[Any]] = []
         self.nbytes = 0
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self.entries)
 
     def __bool__(self) -> bool:
-        return bool(self._entries)
+        return bool(self.entries)
 
     def append(self, data: Any, callback: Callback = None) -> None:
         """Queue ``data`` (bytes-like; may be empty) with its write callback."""
-        self._entries.append([data, callback])
+        self.entries.append([data, callback])
         self.nbytes += len(data)
 
     def buffers(self) -> List[Any]:
         """The queued data, oldest first, at most :data:`MAX_IOV` buffers (one
         ``sendmsg``)."""
-        return [entry[0] for entry in self._entries[:MAX_IOV]]
+        return [entry[0] for entry in self.entries[:MAX_IOV]]
 
     def advance(self, sent: int) -> List[Callable[..., Any]]:
         """The kernel took ``sent`` bytes: drop them.  Returns the callbacks of the writes
         now wholly sent, in order (an empty write is sent as soon as it is reached)."""
-        entries = self._entries
+        entries = self.entries
         done: List[Callable[..., Any]] = []
         self.nbytes -= sent
         while entries:
@@ -201,7 +204,7 @@ class WriteQueue:
 
     def clear(self) -> List[Callable[..., Any]]:
         """Drop everything; returns the callbacks of the writes that will never be sent."""
-        dropped = [entry[1] for entry in self._entries if entry[1] is not None]
-        self._entries.clear()
+        dropped = [entry[1] for entry in self.entries if entry[1] is not None]
+        self.entries.clear()
         self.nbytes = 0
         return dropped

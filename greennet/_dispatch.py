@@ -61,13 +61,15 @@ class SerialEmitter(EventEmitter):
         self._blocked = 0             # greenlets in a blocking call on this object
 
     # ------------------------------------------------------------ hooks
-    def _has_more(self) -> bool:
-        """Is there work derived from the object's state (besides what is posted)?"""
-        return False
+    def _has_work(self) -> bool:
+        """Is there anything to run: posted work, or work derived from the object's
+        state (a subclass adds the latter)?"""
+        return bool(self._pending)
 
     def _run_more(self) -> bool:
-        """Holder: do one piece of the state-derived work; False when there is none."""
-        return False
+        """Holder: run the work derived from the object's state until there is none
+        left; True if something was posted meanwhile (to run next)."""
+        return bool(self._pending)
 
     def _listener_failed(self, exc: BaseException) -> None:
         """A listener or posted callable raised ``exc``."""
@@ -78,9 +80,6 @@ class SerialEmitter(EventEmitter):
         """Run ``fn(*args)`` as this object's next event, after what is pending."""
         self._pending.append((fn, args))
         self._wake()
-
-    def _has_work(self) -> bool:
-        return bool(self._pending) or self._has_more()
 
     def _wake(self) -> None:
         """Something changed: see that the holder, a dispatcher and every blocked
@@ -118,8 +117,10 @@ class SerialEmitter(EventEmitter):
         self._holder = me
         try:
             self._run_pending()
-        finally:
+        except BaseException:   # interrupted (a kill): leave what is left to another
             self._release(me)
+            raise
+        self._holder = None     # _run_pending returns only when nothing is left
 
     def _serve_here(self) -> None:
         """Run what is pending in the calling greenlet if no one else is running this
@@ -133,10 +134,10 @@ class SerialEmitter(EventEmitter):
         while True:
             try:
                 while True:
-                    if pending:
+                    while pending:
                         fn, args = pending.pop(0)
                         fn(*args)
-                    elif not self._run_more():
+                    if not self._run_more():
                         return
             except Exception as exc:   # a listener raised: it costs this object only
                 self._listener_failed(exc)
@@ -183,9 +184,10 @@ class SerialEmitter(EventEmitter):
                     self._holder = holder = current
                     took = True
                 if holder is current:
-                    self._run_pending_in_context(current)
-                    if ready():
-                        break
+                    if self._has_work():
+                        self._run_pending_in_context(current)
+                        if ready():
+                            break
                     self._parked = True
                     try:
                         self._hub.switch()

@@ -80,7 +80,7 @@ class SequentialReads:
         self._block_until(ready)
 
     def _has_data_or_done(self) -> bool:
-        return bool(self._rbuf) or self._eof or self.destroyed
+        return self._rbuf.nbytes > 0 or self._eof or self.destroyed
 
     def _read_done(self) -> bool:
         return self._eof or self.destroyed
@@ -101,12 +101,12 @@ class SequentialReads:
             if n < 0:
                 self._need(float('inf'))
                 self._block_until(self._read_done)
-                if rbuf:
+                if rbuf.nbytes:
                     return rbuf.take(-1)
             else:
-                if not rbuf:
+                if not rbuf.nbytes:
                     self._wait_for_data(self._has_data_or_done)
-                if rbuf:
+                if rbuf.nbytes:
                     return rbuf.take(n)
             self._raise_if_failed()
             return b''
@@ -128,7 +128,7 @@ class SequentialReads:
             if rbuf.nbytes >= n:
                 return rbuf.take(n)
             self._raise_if_failed()
-            raise IncompleteReadError(rbuf.take(-1) if rbuf else b'', n)
+            raise IncompleteReadError(rbuf.take(-1) if rbuf.nbytes else b'', n)
         finally:
             self._end_read()
 
@@ -161,7 +161,7 @@ class SequentialReads:
 
             def ready() -> bool:
                 nonlocal end
-                if rbuf:
+                if rbuf.nbytes:
                     end = rbuf.find(separator, limit)   # raises past the limit
                     if end >= 0:
                         return True
@@ -171,7 +171,7 @@ class SequentialReads:
             self._wait_for_data(ready)
             if end >= 0:
                 return rbuf.take(end)
-            if rbuf:
+            if rbuf.nbytes:
                 return rbuf.take(-1)
             self._raise_if_failed()
             return b''
@@ -180,7 +180,7 @@ class SequentialReads:
 
     def at_eof(self) -> bool:
         """True once the stream has ended and the buffer is empty."""
-        return (self._eof or self.destroyed) and not self._rbuf
+        return (self._eof or self.destroyed) and not self._rbuf.nbytes
 
     def __iter__(self) -> Any:
         return self

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import inspect
 import warnings
+from types import FunctionType, MethodType
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 import zope.event
@@ -40,21 +41,30 @@ ALL_ARGS = 1 << 30
 _CO_VARARGS = inspect.CO_VARARGS
 
 
+# code object -> positional parameters it takes (ALL_ARGS for *args): listeners made per
+# connection (a lambda, a bound method) share their code, so most adds are one lookup
+_arity_of_code: Dict[Any, int] = {}
+_MAX_CACHED = 4096
+
+
 def accepted_args(fn: Any) -> int:
     """How many positional arguments ``fn`` accepts (``ALL_ARGS`` for ``*args`` or an
     unknown signature).  Read from the code object for functions and bound methods,
     which is cheap; anything else goes through :func:`inspect.signature`."""
+    kind = type(fn)
+    if kind is FunctionType or kind is MethodType:
+        code = fn.__code__      # a bound method forwards to its function's
+        count = _arity_of_code.get(code)
+        if count is None:
+            count = ALL_ARGS if code.co_flags & _CO_VARARGS else int(code.co_argcount)
+            if len(_arity_of_code) >= _MAX_CACHED:
+                _arity_of_code.clear()
+            _arity_of_code[code] = count
+        if kind is MethodType and count != ALL_ARGS:
+            return max(0, count - 1)             # its self is given
+        return count
     if isinstance(fn, _Once):
         return accepted_args(fn.listener)
-    func = getattr(fn, '__func__', None)      # a bound method: its self is given
-    if func is not None and getattr(fn, '__self__', None) is not None:
-        code, bound = getattr(func, '__code__', None), 1
-    else:
-        code, bound = getattr(fn, '__code__', None), 0
-    if code is not None:
-        if code.co_flags & _CO_VARARGS:
-            return ALL_ARGS
-        return max(0, int(code.co_argcount) - bound)
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):

@@ -342,24 +342,31 @@ class Socket(SerialEmitter, SequentialReads):
             self._slot = slot
 
     # ================================================================ the executor's work
-    def _has_more(self) -> bool:
-        return bool((self._flowing and self._rbuf) or
-                    (self._eof and not self._ended and not self._rbuf and self._reader is None))
+    def _has_work(self) -> bool:
+        if self._pending:
+            return True
+        if self._rbuf.nbytes:
+            return bool(self._flowing)
+        return self._eof and not self._ended and self._reader is None
 
     def _run_more(self) -> bool:
-        if self._flowing and self._rbuf:
-            self._flow()
-            return True
-        if self._eof and not self._ended and not self._rbuf and self._reader is None:
-            self._emit_end()
-            return True
-        return False
+        """Buffered data as 'data' while flowing, then 'end' once it is all consumed."""
+        while not self._pending:
+            if self._rbuf.nbytes:
+                if not self._flowing:
+                    return False
+                self._flow()
+            elif self._eof and not self._ended and self._reader is None:
+                self._emit_end()
+            else:
+                return False
+        return True
 
     def _flow(self) -> None:
         """Emit buffered data as 'data' events while the socket is flowing."""
         rbuf = self._rbuf
         decoder = self._decoder
-        while self._flowing and rbuf:
+        while self._flowing and rbuf.nbytes:
             chunk = rbuf.popleft()
             if decoder is not None:
                 chunk = decoder.decode(chunk)
@@ -521,7 +528,7 @@ class Socket(SerialEmitter, SequentialReads):
         done = wq.advance(sent)
         if self._timeout_ms:
             self._touch()
-        if not wq:
+        if not wq.entries:
             self._stop_writing()
             self._pending.append((self._after_write, (done,)))
             if self._ending and not self._finished:
@@ -531,7 +538,7 @@ class Socket(SerialEmitter, SequentialReads):
 
     def _after_write(self, callbacks: List[Callable[..., Any]]) -> None:
         """Node's afterWrite: 'drain' once the queue is empty, then the callbacks."""
-        if self._need_drain and not self._wq and not self._ending and not self.destroyed:
+        if self._need_drain and not self._wq.entries and not self._ending and not self.destroyed:
             self._need_drain = False
             self.emit('drain')
         for cb in callbacks:
@@ -557,7 +564,7 @@ class Socket(SerialEmitter, SequentialReads):
         self._rlimit = self._hwm
         if self._reading is False and not self.destroyed:
             self._update_reading()
-        if self._eof and not self._rbuf and not self._ended:
+        if self._eof and not self._rbuf.nbytes and not self._ended:
             self._wake()   # 'end' is emitted now that the end was consumed
 
     def _need(self, nbytes: float) -> None:
@@ -586,7 +593,7 @@ class Socket(SerialEmitter, SequentialReads):
         if not self._read_started:
             self._read_started = True
             self._update_reading()
-        if self._rbuf or self._eof:
+        if self._rbuf.nbytes or self._eof:
             self._wake()
         return self
 
@@ -690,7 +697,7 @@ class Socket(SerialEmitter, SequentialReads):
         ok = queued + n < self._hwm
         if not ok:
             self._need_drain = True
-        if wq or self._sock is None:
+        if wq.entries or self._sock is None:
             wq.append(chunk, callback)
             return ok
         try:
@@ -749,7 +756,7 @@ class Socket(SerialEmitter, SequentialReads):
         if self._ending or self.destroyed:
             return self
         self._ending = True
-        if self._sock is not None and not self._wq:
+        if self._sock is not None and not self._wq.entries:
             self._shutdown()
         return self
 
@@ -1189,7 +1196,7 @@ class Socket(SerialEmitter, SequentialReads):
         if self._reset_on_connect:
             self.resetAndDestroy()
             return
-        if self._wq:
+        if self._wq.entries:
             self._start_writing()
         elif self._ending:
             self._shutdown()
