@@ -106,13 +106,11 @@ def normalize_connect_args(args: Tuple[Any, ...], kwargs: Dict[str, Any],
 
     A first argument that is a mapping is the options; a string that is not a number >= 0
     is a path; anything else is the port, followed by the host when the second argument
-    is a string.  The listener is the last argument when it is callable.
+    is a string.  The listener is the last argument when it is callable (as in Node, a
+    lone ``connect(listener)`` is also read as a port, which is ERR_INVALID_ARG_TYPE).
     """
     args = tuple(args)
-    listener = None
-    if args and callable(args[-1]):
-        listener = args[-1]
-        args = args[:-1]
+    listener = args[-1] if args and callable(args[-1]) else None
     if not args:
         opts = _options(None, kwargs, allowed, 'connect')
     elif isinstance(args[0], Mapping):
