@@ -17,7 +17,7 @@ import traceback
 import gevent
 
 CASES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'cases')
-PER_CASE = float(os.environ.get('GREENNET_NODE_CASE_TIMEOUT', '5'))
+PER_CASE = float(os.environ.get('GREENNET_NODE_CASE_TIMEOUT', '3'))
 
 
 def run_case(name):
