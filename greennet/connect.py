@@ -626,8 +626,12 @@ def _custom_lookup(sock: Any, lookup: Callable[..., Any], host: str, opts: Dict[
         raise _Cancelled()
     err, address, family = answer[0]
     if err is not None:
-        error = err if isinstance(err, BaseException) else lookup_error(host)
-        sock.emit('lookup', err, address, family, host)
+        # an error that is not a Node error (a plain OSError...) becomes Node's lookup
+        # error, chained to it, so every 'error' a socket emits carries a Node code
+        error = err if isinstance(err, NodeError) else lookup_error(host)
+        if error is not err and isinstance(err, BaseException):
+            error.__cause__ = err
+        sock.emit('lookup', error, address, family, host)
         raise error
     if not dnsopts['all'] or not isinstance(address, list):
         # a lookup that answers one address although ``all`` was asked is taken at its word
