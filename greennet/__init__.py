@@ -40,6 +40,9 @@ from .socket import Socket
 
 __version__ = '0.1.0'
 
+#: ``net.Stream``: Node's old name of ``net.Socket``, the same class.
+Stream = Socket
+
 
 def createConnection(*args: Any, **kwargs: Any) -> Socket:
     """``net.createConnection(options[, connectListener])``, ``(path[, listener])`` or
@@ -61,8 +64,9 @@ def run() -> None:
 
 __all__ = [
     'AbortController', 'AbortSignal', 'AbortError', 'AggregateError', 'BlockList',
-    'Emitted', 'EventEmitter', 'IncompleteReadError', 'LimitOverrunError', 'NodeError', 'NodeSystemError',
-    'Server', 'Socket', 'SocketAddress', 'connect', 'createConnection', 'createServer',
+    'Emitted', 'EventEmitter', 'IncompleteReadError', 'LimitOverrunError', 'NodeError',
+    'NodeSystemError', 'Server', 'Socket', 'SocketAddress', 'Stream', 'connect',
+    'createConnection', 'createServer',
     'errors', 'getDefaultAutoSelectFamily', 'getDefaultAutoSelectFamilyAttemptTimeout',
     'isIP', 'isIPv4', 'isIPv6', 'run', 'setDefaultAutoSelectFamily',
     'setDefaultAutoSelectFamilyAttemptTimeout',

@@ -12,7 +12,7 @@ import re
 import types
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, TypeVar
 
-from .errors import invalid_arg_type, node_error, out_of_range
+from .errors import describe, invalid_arg_type, node_error, out_of_range
 
 #: the options of ``net.Socket()``: Node's, and greennet's ``limit``
 SOCKET_OPTIONS = ('allowHalfOpen', 'fd', 'onread', 'readable', 'writable', 'signal',
@@ -121,15 +121,59 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+# What JavaScript's String.prototype.trim() and Number() skip: WhiteSpace and LineTerminator.
+_JS_SPACE = '\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007' \
+            '\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff'
+# ECMAScript's StringNumericLiteral, once trimmed (no separators, no sign before 0x/0o/0b)
+_JS_DECIMAL = re.compile(r'[+-]?(?:Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)')
+_JS_RADIX = re.compile(r'0(?:[xX](?P<x>[0-9a-fA-F]+)|[oO](?P<o>[0-7]+)|[bB](?P<b>[01]+))')
+
+
+def js_trim(text: str) -> str:
+    """JavaScript's ``String.prototype.trim()``."""
+    return text.strip(_JS_SPACE)
+
+
+def to_number(value: Any) -> float:
+    """JavaScript's ``ToNumber(value)`` for a number, a bool or a string (``'0x1f90'`` is
+    8080, ``' 80 '`` is 80, ``''`` is 0, ``'1e3'`` is 1000); NaN for anything else."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    if not isinstance(value, str):
+        return math.nan
+    text = js_trim(value)
+    if not text:
+        return 0.0
+    if _JS_DECIMAL.fullmatch(text):
+        return float(text.replace('Infinity', 'inf'))
+    radix = _JS_RADIX.fullmatch(text)
+    if radix:
+        digits, base = next((radix.group(k), b) for k, b in (('x', 16), ('o', 8), ('b', 2))
+                            if radix.group(k))
+        try:
+            return float(int(digits, base))
+        except OverflowError:       # past 1.8e308, as JavaScript's Number() rounds it
+            return math.inf
+    return math.nan
+
+
+def is_pipe_name(value: Any) -> bool:
+    """Node's ``isPipeName``: a string that ``Number()`` does not read as a number >= 0
+    (``'/tmp/s'``, ``'-1'``, ``'0x'``); ``''``, ``' '``, ``'80'`` and ``'0x1f90'`` are ports."""
+    return isinstance(value, str) and not to_number(value) >= 0
+
+
 def validate_port(port: Any, name: str = 'Port', allow_zero: bool = True) -> int:
-    """Node's ``validatePort``: an integer (or integer string) in 0..65535."""
-    value = port
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        value = int(value.strip())
-    elif isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not is_int(value) or value < 0 or value > 0xFFFF or (value == 0 and not allow_zero):
-        raise node_error('ERR_SOCKET_BAD_PORT', name, repr(port))
+    """Node's ``validatePort``: a number or a string that ``Number()`` reads as an
+    integer in 0..65535 (``8080``, ``'8080'``, ``' 8080 '``, ``'0x1f90'``); anything else,
+    a blank string and a bool included, is ERR_SOCKET_BAD_PORT.  Returns the port."""
+    if not (is_number(port) or isinstance(port, str)) or \
+            (isinstance(port, str) and not js_trim(port)):
+        raise node_error('ERR_SOCKET_BAD_PORT', name, describe(port))
+    value = to_number(port)
+    if not (value.is_integer() and 0 <= value <= 0xFFFF) or \
+            (is_number(port) and port == 0 and not allow_zero):
+        raise node_error('ERR_SOCKET_BAD_PORT', name, describe(port))
     return int(value)
 
 

@@ -22,11 +22,13 @@ takes its default.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ._options import options as merge_options
 from ._options import pep8_aliases, validate_int, validate_port
+from ._whatwg import host_and_port
 from .errors import NodeValueError, invalid_arg_type, invalid_arg_value, out_of_range
 
 __all__ = ['isIP', 'isIPv4', 'isIPv6', 'is_ip', 'is_ipv4', 'is_ipv6', 'SocketAddress', 'BlockList']
@@ -117,10 +119,6 @@ def _family_of(type: Any) -> str:
     return type
 
 
-# host[:port] where host is dot-decimal or a bracketed IPv6 address (no zone id, as in a URL)
-_HOST_PORT = re.compile(r'(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<ipv4>[0-9.]+))(?::(?P<port>[0-9]*))?')
-
-
 # ---------------------------------------------------------------- SocketAddress
 
 @pep8_aliases
@@ -202,24 +200,25 @@ class SocketAddress:
         ``[1::1]:1234``. Returns a SocketAddress if parsing was successful; otherwise
         returns None.
 
-        As Node, a non-string ``input`` raises ERR_INVALID_ARG_TYPE.  Unlike Node v22
-        (nodejs/node#62906), an explicit port 80 is kept.
+        As in Node, ``input`` is read as the host and port of the URL
+        ``http://<input>`` by the WHATWG URL parser: IPv4 shorthands (``'256'`` is
+        0.0.1.0), hex and octal parts, a ``user:pass@`` prefix, percent-escapes and a
+        trailing path are accepted; a host name is not an address.  A non-string
+        ``input`` raises ERR_INVALID_ARG_TYPE.  Unlike Node v22 (nodejs/node#62906), an
+        explicit port 80 is kept.
         """
         if not isinstance(input, str):
             raise invalid_arg_type('input', 'of type string', input)
-        match = _HOST_PORT.fullmatch(input)
-        if match is None:
+        found = host_and_port(input)
+        if found is None:
             return None
-        ipv6, ipv4, port = match.group('ipv6', 'ipv4', 'port')
-        port = int(port) if port else 0
-        if port > 0xFFFF:
-            return None
+        host, port = found
         try:
-            if ipv6 is not None:
-                return SocketAddress(address=ipv6, port=port, family='ipv6')
-            return SocketAddress(address=ipv4, port=port, family='ipv4')
+            if host.startswith('['):
+                return SocketAddress(address=host[1:-1], port=port or 0, family='ipv6')
+            return SocketAddress(address=host, port=port or 0, family='ipv4')
         except NodeValueError:
-            return None
+            return None     # a host name
 
     def _key(self) -> Tuple[str, int, int, int]:
         return (self._family, self._ip, self._port, self._flowlabel)
@@ -270,13 +269,13 @@ class BlockList:
         self._subnets: Dict[int, Set[int]] = {}           # prefix bits -> network bits
         self._ranges: List[Tuple[str, int, str, int]] = []  # (family, first, family, last)
 
-    def addAddress(self, address: Any, type: Any = 'ipv4') -> None:
+    def addAddress(self, address: Any = None, type: Any = 'ipv4') -> None:
         """Adds a rule to block the given IP address."""
         addr = _socket_address(address, type, 'address')
         self._addresses.add(_ip128(addr))
         self._rules.append(f'Address: {_label(addr)} {addr.address}')
 
-    def addRange(self, start: Any, end: Any, type: Any = 'ipv4') -> None:
+    def addRange(self, start: Any = None, end: Any = None, type: Any = 'ipv4') -> None:
         """Adds a rule to block a range of IP addresses from start (inclusive) to end
         (inclusive)."""
         first = _socket_address(start, type, 'start')
@@ -287,7 +286,7 @@ class BlockList:
         self._ranges.append((first.family, low, last.family, high))
         self._rules.append(f'Range: {_label(first)} {first.address}-{last.address}')
 
-    def addSubnet(self, net: Any, prefix: Any, type: Any = 'ipv4') -> None:
+    def addSubnet(self, net: Any = None, prefix: Any = None, type: Any = 'ipv4') -> None:
         """Adds a rule to block a range of IP addresses specified as a subnet mask.
 
         ``prefix`` is the number of CIDR prefix bits: 0 to 32 for IPv4, 0 to 128 for IPv6.
@@ -299,7 +298,7 @@ class BlockList:
         self._subnets.setdefault(prefix128, set()).add(_ip128(network) >> (128 - prefix128))
         self._rules.append(f'Subnet: {_label(network)} {network.address}/{prefix}')
 
-    def check(self, address: Any, type: Any = 'ipv4') -> bool:
+    def check(self, address: Any = None, type: Any = 'ipv4') -> bool:
         """Returns true if the given IP address matches any of the rules added to the
         BlockList.  An address that is not one of ``type`` matches nothing."""
         if isinstance(address, SocketAddress):
@@ -338,6 +337,40 @@ class BlockList:
         """The list of rules added to the blocklist, the most recent first."""
         return self._rules[::-1]
 
+    def toJSON(self) -> List[str]:
+        """The rules, as ``rules`` lists them (the most recent first)."""
+        return self.rules
+
+    def fromJSON(self, data: Any) -> None:
+        """Add the rules of ``data``: a list of rule strings as ``toJSON()`` returns them, or
+        that list as JSON text.  The rules are added in the list's order; an entry that is
+        not a rule is skipped, and a rule whose address is invalid raises as ``addAddress``
+        does.  Anything but a string or a list of strings is ERR_INVALID_ARG_TYPE."""
+        if isinstance(data, str):
+            data = json.loads(data)
+        if not isinstance(data, (list, tuple)) or not all(isinstance(item, str) for item in data):
+            raise invalid_arg_type('data', 'of type string or an instance of Array', data)
+        for item in data:
+            self._add_rule_text(item)
+
+    def _add_rule_text(self, item: str) -> None:
+        """One rule of ``rules``/``toJSON()``, found anywhere in ``item`` as Node's
+        ``#parseIPInfo`` finds it."""
+        for family, patterns in _RULE_TEXT:
+            if family not in item:
+                continue
+            for kind, pattern in patterns:
+                found = pattern.search(item)
+                if found is None:
+                    continue
+                if kind == 'Subnet':
+                    self.addSubnet(found.group(1), int(found.group(2)), family.lower())
+                elif kind == 'Address':
+                    self.addAddress(found.group(1), family.lower())
+                else:
+                    self.addRange(found.group(1), found.group(2), family.lower())
+                return
+
     @staticmethod
     def isBlockList(value: Any) -> bool:
         """Returns true if the value is a net.BlockList."""
@@ -345,6 +378,21 @@ class BlockList:
 
     def __repr__(self) -> str:
         return f'BlockList(rules={self.rules!r})'
+
+
+# Node's #parseIPInfo: per family, the patterns in the order it tries them.  An IPv6
+# address may end in dot-decimal here ('::ffff:1.2.3.4'); Node's own pattern stops at the
+# first dot and would read that rule as another address.
+_V4 = r'([0-9]{1,3}(?:\.[0-9]{1,3}){3})'
+_V6 = r'([0-9a-fA-F:.]{1,45})'
+_RULE_TEXT = (
+    ('IPv4', (('Subnet', re.compile(r'Subnet: IPv4 ' + _V4 + r'/([0-9]{1,2})')),
+              ('Address', re.compile(r'Address: IPv4 ' + _V4)),
+              ('Range', re.compile(r'Range: IPv4 ' + _V4 + '-' + _V4)))),
+    ('IPv6', (('Subnet', re.compile(r'Subnet: IPv6 ' + _V6 + r'/([0-9]{1,3})', re.I)),
+              ('Address', re.compile(r'Address: IPv6 ' + _V6, re.I)),
+              ('Range', re.compile(r'Range: IPv6 ' + _V6 + '-' + _V6, re.I)))),
+)
 
 
 def _socket_address(value: Any, type: Any, name: str) -> SocketAddress:

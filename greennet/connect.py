@@ -29,7 +29,16 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
-from ._options import SOCKET_OPTIONS, is_int, is_number, validate_bool, validate_int, validate_port
+from ._options import (
+    SOCKET_OPTIONS,
+    is_int,
+    is_number,
+    is_pipe_name,
+    validate_bool,
+    validate_int,
+    validate_number,
+    validate_port,
+)
 from ._options import options as _options
 from .addresses import BlockList, isIP
 from .errors import (
@@ -89,23 +98,22 @@ class _Cancelled(Exception):
 # ==================================================================== arguments
 
 def _is_pipe_name(value: Any) -> bool:
-    """Node's ``isPipeName``: a string that is not a number."""
-    if not isinstance(value, str):
-        return False
-    try:
-        return not float(value) >= 0
-    except ValueError:
-        return True
+    """Node's ``isPipeName``: a string that is not a number >= 0 (``'-1'`` and ``'0x'``
+    are paths; ``''``, ``' '`` and ``'0x1f90'`` are ports)."""
+    return is_pipe_name(value)
 
 
 def normalize_connect_args(args: Tuple[Any, ...], kwargs: Dict[str, Any],
                            allowed: Tuple[str, ...] = _ALL_OPTIONS) -> Tuple[Dict[str, Any], Any]:
-    """Node's ``normalizeArgs`` for ``connect(options | path | port[, host], [listener])``."""
+    """Node's ``normalizeArgs`` for ``connect(options | path | port[, host], [listener])``.
+
+    A first argument that is a mapping is the options; a string that is not a number >= 0
+    is a path; anything else is the port, followed by the host when the second argument
+    is a string.  The listener is the last argument when it is callable (as in Node, a
+    lone ``connect(listener)`` is also read as a port, which is ERR_INVALID_ARG_TYPE).
+    """
     args = tuple(args)
-    listener = None
-    if args and callable(args[-1]):
-        listener = args[-1]
-        args = args[:-1]
+    listener = args[-1] if args and callable(args[-1]) else None
     if not args:
         opts = _options(None, kwargs, allowed, 'connect')
     elif isinstance(args[0], Mapping):
@@ -121,34 +129,32 @@ def normalize_connect_args(args: Tuple[Any, ...], kwargs: Dict[str, Any],
 
 
 def _validate(opts: Dict[str, Any]) -> None:
+    """Check the options in the order Node's ``connect()`` and ``lookupAndConnect()`` do,
+    raising the first error Node would throw; normalises ``port`` and ``family``."""
     path = opts.get('path')
+    if opts.get('port') is None and path is None:
+        raise node_error('ERR_MISSING_ARGS', 'options" or "port" or "path')
     if path is not None:
         if not isinstance(path, str):
             raise invalid_arg_type('options.path', 'of type string', path)
         return
-    if opts.get('port') is None:
-        raise node_error('ERR_MISSING_ARGS', 'options" or "port" or "path')
     host = opts.get('host')
-    if host is not None and not isinstance(host, str):
-        raise invalid_arg_type('options.host', 'of type string', host)
-    opts['port'] = validate_port(opts['port'])
-    family = opts.get('family', 0)
-    if family is None:
-        family = 0
-    if family not in (0, 4, 6) or isinstance(family, bool):
-        raise invalid_arg_value('options.family', family, 'must be one of: 0, 4, 6')
-    opts['family'] = family
+    if host is not None:
+        if not isinstance(host, str):
+            raise invalid_arg_type('options.host', 'of type string', host)
+        if '\0' in host:
+            raise invalid_arg_value('options.host', host,
+                                    'must be a string without null bytes')
     local = opts.get('localAddress')
-    if local is not None and not isIP(local):
+    if local and not isIP(local):
         raise node_error('ERR_INVALID_IP_ADDRESS', local)
-    if opts.get('localPort') is not None:
-        opts['localPort'] = validate_port(opts['localPort'], 'localPort')
-    lookup = opts.get('lookup')
-    if lookup is not None and not callable(lookup):
-        raise invalid_arg_type('options.lookup', 'of type function', lookup)
-    hints = opts.get('hints')
-    if hints is not None and not is_int(hints):
-        raise invalid_arg_type('options.hints', 'of type number', hints)
+    if opts.get('localPort'):
+        validate_number(opts['localPort'], 'options.localPort')
+        opts['localPort'] = validate_port(opts['localPort'], 'localPort')   # beyond Node: a port
+    port = opts['port']
+    if not (is_number(port) or isinstance(port, str)):
+        raise invalid_arg_type('options.port', 'of type number or string', port)
+    opts['port'] = validate_port(port)
     for flag in ('autoSelectFamily', 'autoSelectFamilyOverlap'):
         if opts.get(flag) is not None:
             validate_bool(opts[flag], 'options.' + flag)
@@ -156,6 +162,25 @@ def _validate(opts: Dict[str, Any]) -> None:
     if attempt is not None:
         validate_int(attempt, 'options.autoSelectFamilyAttemptTimeout', 1)
         opts['autoSelectFamilyAttemptTimeout'] = max(10, int(attempt))
+    family = opts.get('family')
+    family = {None: 0, 'IPv4': 4, 'IPv6': 6}.get(family, family) if isinstance(family, (str, type(None))) \
+        else family
+    if not isIP(host or 'localhost'):
+        # what Node checks only when it looks the host up (dns.lookup's own checks)
+        lookup = opts.get('lookup')
+        if lookup is not None and not callable(lookup):
+            raise invalid_arg_type('options.lookup', 'of type function', lookup)
+        if family not in (0, 4, 6) or isinstance(family, bool):
+            raise invalid_arg_value('options.family', family, 'must be one of: 0, 4, 6')
+        hints = opts.get('hints')
+        if hints is not None:
+            if not is_int(hints):
+                raise invalid_arg_type('options.hints', 'of type number', hints)
+            if lookup is None and hints & ~sum(DNS_HINTS):
+                raise invalid_arg_value('hints', hints)
+    elif family not in (0, 4, 6) or isinstance(family, bool):
+        family = 0                  # unused for a literal address, as in Node
+    opts['family'] = family
     block_list = opts.get('blockList')
     if block_list is not None and not isinstance(block_list, BlockList):
         raise invalid_arg_type('options.blockList', 'an instance of net.BlockList', block_list)
@@ -500,15 +525,15 @@ def _attempt(sock: Connectable, ip: str, fam: int, port: int, opts: Dict[str, An
 # ==================================================================== lookup
 
 def _lookup(sock: Connectable, host: str, opts: Dict[str, Any], all_: bool) -> List[Tuple[str, int]]:
-    """Resolve ``host``; emits 'lookup' for each address used (Node's order)."""
+    """Resolve ``host``; emits 'lookup' ``(err, address, family, host)`` for each address
+    the lookup answered (Node's order), then fails on an answer that is not an address."""
     family = opts.get('family') or 0
     lookup = opts.get('lookup')
+    if lookup is not None:
+        return _custom_lookup(sock, lookup, host, opts, {'family': family, 'hints': opts.get('hints') or 0,
+                                                         'all': all_})
     try:
-        if lookup is not None:
-            found = _custom_lookup(sock, lookup, host, {'family': family, 'hints': opts.get('hints') or 0,
-                                                        'all': all_})
-        else:
-            found = _resolver_lookup(sock, host, family, opts.get('hints') or 0)
+        found = _resolver_lookup(sock, host, family, opts.get('hints') or 0)
     except _Cancelled:
         raise
     except Exception as err:
@@ -560,9 +585,18 @@ def _resolver_lookup(sock: Connectable, host: str, family: int, hints: int) -> L
     return out
 
 
-def _custom_lookup(sock: Connectable, lookup: Callable[..., Any], host: str,
+def _custom_lookup(sock: Connectable, lookup: Callable[..., Any], host: str, opts: Dict[str, Any],
                    dnsopts: Dict[str, Any]) -> List[Tuple[str, int]]:
-    """Call a Node-style ``lookup(hostname, options, callback)`` and wait for its answer."""
+    """Call a Node-style ``lookup(hostname, options, callback)``, wait for its answer and
+    check it as Node's ``lookupAndConnect`` does.
+
+    With ``options.all`` false the callback gives ``(err, address, family)``: 'lookup'
+    fires with exactly those, then an address that is not an IP string is
+    ERR_INVALID_IP_ADDRESS and a family other than 4 or 6 ERR_INVALID_ADDRESS_FAMILY.  With
+    ``all`` true it gives ``(err, [{'address', 'family'}, ...])``: 'lookup' fires for each
+    entry, the invalid ones are skipped, and when none is left the first one's fault is
+    the error.
+    """
     answer: List[Tuple[Any, Any, Any]] = []
 
     def callback(err: Any = None, address: Any = None, family: Any = None) -> None:
@@ -570,21 +604,50 @@ def _custom_lookup(sock: Connectable, lookup: Callable[..., Any], host: str,
             answer.append((err, address, family))
             sock._notify()
 
-    lookup(host, dnsopts, callback)
+    try:
+        lookup(host, dnsopts, callback)
+    except Exception as raised:
+        failure = raised if isinstance(raised, NodeError) else lookup_error(host)
+        sock.emit('lookup', failure, None, None, host)
+        raise failure from None
     if not answer:
         sock._wait_until(lambda: answer or sock.destroyed)
     if sock.destroyed:
         raise _Cancelled()
     err, address, family = answer[0]
     if err is not None:
-        raise err if isinstance(err, BaseException) else lookup_error(host)
-    if isinstance(address, list):
-        out = [(a['address'], int(a.get('family') or isIP(a['address'])))
-               if isinstance(a, Mapping) else (a, isIP(a)) for a in address]
-    else:
-        if not isinstance(address, str) or not isIP(address):
-            raise node_error('ERR_INVALID_IP_ADDRESS', address)
-        out = [(address, int(family or isIP(address)))]
-    if not out:
+        # an error that is not a Node error (a plain OSError...) becomes Node's lookup
+        # error, chained to it, so every 'error' a socket emits carries a Node code
+        error = err if isinstance(err, NodeError) else lookup_error(host)
+        if error is not err and isinstance(err, BaseException):
+            error.__cause__ = err
+        sock.emit('lookup', error, address, family, host)
+        raise error
+    if not dnsopts['all'] or not isinstance(address, list):
+        # a lookup that answers one address although ``all`` was asked is taken at its word
+        sock.emit('lookup', None, address, family, host)
+        if sock.destroyed:
+            raise _Cancelled()
+        _check_answer(address, family, host, opts.get('port'))
+        return [(address, family)]
+    if not address:
         raise lookup_error(host)
-    return out
+    entries = [(a.get('address'), a.get('family')) if isinstance(a, Mapping) else (a, None)
+               for a in address]
+    found = []
+    for ip, fam in entries:
+        sock.emit('lookup', None, ip, fam, host)
+        if sock.destroyed:
+            raise _Cancelled()
+        if isinstance(ip, str) and isIP(ip) and fam in (4, 6) and not isinstance(fam, bool):
+            found.append((ip, int(fam)))
+    if not found:
+        _check_answer(entries[0][0], entries[0][1], host, opts.get('port'))
+    return found
+
+
+def _check_answer(address: Any, family: Any, host: str, port: Any) -> None:
+    if not isinstance(address, str) or not isIP(address):
+        raise node_error('ERR_INVALID_IP_ADDRESS', address)
+    if family not in (4, 6) or isinstance(family, bool):
+        raise node_error('ERR_INVALID_ADDRESS_FAMILY', family, host, port)

@@ -147,6 +147,7 @@ CODES: Dict[str, Tuple[Type[NodeError], str]] = {
     'ERR_OUT_OF_RANGE': (NodeValueError, 'The value of "{0}" is out of range. It must be {1}. Received {2}'),
     'ERR_SOCKET_BAD_PORT': (NodeValueError, '{0} should be >= 0 and < 65536. Received {1}.'),
     'ERR_INVALID_IP_ADDRESS': (NodeValueError, 'Invalid IP address: {0}'),
+    'ERR_INVALID_ADDRESS_FAMILY': (NodeValueError, 'Invalid address family: {0} {1}:{2}'),
     'ERR_MISSING_ARGS': (NodeTypeError, 'The "{0}" argument must be specified'),
     'ERR_INVALID_FD_TYPE': (NodeTypeError, 'Unsupported fd type: {0}'),
     'ERR_INVALID_HANDLE_TYPE': (NodeTypeError, 'This handle type cannot be sent'),

@@ -30,7 +30,7 @@ from gevent.pool import Group, Pool, PoolFull
 from greenlet import GreenletExit, getcurrent
 
 from ._dispatch import SerialEmitter
-from ._options import is_int, is_number, pep8_aliases, validate_int, validate_port
+from ._options import is_int, is_number, is_pipe_name, pep8_aliases, to_number, validate_int, validate_port
 from ._options import options as _options
 from ._workers import start_task
 from .abort import check_signal
@@ -45,6 +45,7 @@ from .errors import (
     system_error,
 )
 from .events import call_back
+from .ipc import is_abstract
 from .socket import Socket
 
 __all__ = ['Server', 'ConnectionSlot', 'createServer', 'SERVER_OPTIONS', 'LISTEN_OPTIONS']
@@ -276,18 +277,21 @@ class Server(SerialEmitter):
         if callback is not None:
             self.once('listening', callback)
         if signal is not None and signal.aborted:
+            # Node listens, then closes on the next tick: 'close' and no 'listening'
+            self._post(self._emit_close)
             return self
-        handle = opts.get('handle', opts.get('fd'))
-        if handle is not None:
-            raw = _adopt_listener(handle)
+        kind = opts.pop(_KIND)
+        if kind == 'handle':
+            raw = _adopt_listener(opts['handle'])
             try:
                 raw.listen(backlog)
             except OSError as exc:
                 raw.close()
                 raise from_oserror(exc, 'listen') from None
-            path = raw.getsockname() if raw.family == _socket.AF_UNIX else None
-            self._start(raw, backlog, path)
-        elif opts.get('port') is None and opts.get('path') is not None:
+            self._start_adopted(raw, backlog)
+        elif kind == 'fd':
+            self._listen_fd(opts['fd'], backlog)
+        elif kind == 'path':
             self._listen_path(opts, backlog)
         else:
             self._listen_tcp(opts, backlog)
@@ -297,8 +301,28 @@ class Server(SerialEmitter):
             signal.once('abort', self._signal_listener)
         return self
 
+    def _listen_fd(self, fd: int, backlog: int) -> None:
+        """Node's ``listen({fd})``: a descriptor that is not a stream socket able to
+        listen is EINVAL, emitted as 'error' (syscall 'listen'), as libuv reports it."""
+        try:
+            raw = _adopt_listener(fd)
+        except (OSError, NodeError):
+            self._listen_failed(system_error(_errno.EINVAL, 'listen'))
+            return
+        try:
+            raw.listen(backlog)
+        except OSError as exc:
+            raw.close()
+            self._listen_failed(system_error(exc.errno or _errno.EINVAL, 'listen'))
+            return
+        self._start_adopted(raw, backlog)
+
+    def _start_adopted(self, raw: Any, backlog: int) -> None:
+        path = raw.getsockname() if raw.family == _socket.AF_UNIX else None
+        self._start(raw, backlog, path)
+
     def _listen_tcp(self, opts: Dict[str, Any], backlog: int) -> None:
-        port = validate_port(opts.get('port') or 0)
+        port = opts['port']
         host = opts.get('host')
         if host is not None and not isinstance(host, str):
             raise invalid_arg_type('options.host', 'of type string', host)
@@ -332,8 +356,6 @@ class Server(SerialEmitter):
     def _listen_path(self, opts: Dict[str, Any], backlog: int) -> None:
         from .ipc import check_path, is_abstract, set_mode
         path = opts['path']
-        if not isinstance(path, str):
-            raise invalid_arg_type('options.path', 'of type string', path)
         raw = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
         try:
             address = check_path(path, 'listen')
@@ -686,48 +708,71 @@ def createServer(options: Any = None, connectionListener: Any = None, **kwargs: 
 
 # ==================================================================== helpers
 
+_KIND = '_kind'     # the key of the form of listen() that _normalize_listen_args found
+
+
 def _normalize_listen_args(given: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Tuple[Dict[str, Any], Any]:
+    """Node's ``normalizeArgs`` and the checks of ``Server.prototype.listen``, in Node's
+    order: the options and the callback, with ``options[_KIND]`` one of 'handle', 'fd',
+    'tcp' (``port`` validated) or 'path'.
+
+    A port given as None (Node's ``undefined``/``null``) or omitted is 0, a random port.
+    Options naming neither a port nor a path, a port that is not a number or a string
+    (``True``), a path that is not a pipe name (``-1``, ``'8080'``) and a negative ``fd``
+    are ERR_INVALID_ARG_VALUE; ``readableAll``/``writableAll`` on an abstract socket too.
+    """
     args = list(given)
     callback = None
     if args and callable(args[-1]):
         callback = args.pop()
+    first = args[0] if args else None
     if not args:
-        return _options(None, kwargs, LISTEN_OPTIONS, 'listen') or {'port': 0}, callback
-    first = args[0]
-    if isinstance(first, Mapping):
+        opts = _options(None, kwargs, LISTEN_OPTIONS, 'listen')
+        if not any(key in opts for key in ('port', 'path', 'fd', 'handle')):
+            opts['port'] = 0
+    elif isinstance(first, Mapping):
         opts = _options(first, kwargs, LISTEN_OPTIONS, 'listen')
-        if opts.get('port') is None and opts.get('path') is None and \
-                opts.get('handle') is None and opts.get('fd') is None:
-            raise invalid_arg_value('options', dict(first),
-                                    'must have the property "port" or "path"')
-        return opts, callback
-    if isinstance(first, str) and not _is_number_text(first):
-        opts = {'path': first}
-        if len(args) > 1:
-            opts['backlog'] = args[1]
-        return _options(opts, kwargs, LISTEN_OPTIONS, 'listen'), callback
-    if first is None or is_number(first) or isinstance(first, str):
-        opts = {'port': first}
-        if len(args) > 1 and args[1] is not None:
-            if isinstance(args[1], str):
-                opts['host'] = args[1]
-                if len(args) > 2:
-                    opts['backlog'] = args[2]
-            else:
-                opts['backlog'] = args[1]
-        return _options(opts, kwargs, LISTEN_OPTIONS, 'listen'), callback
-    opts = {'handle': first}
-    if len(args) > 1:
-        opts['backlog'] = args[1]
-    return _options(opts, kwargs, LISTEN_OPTIONS, 'listen'), callback
+    elif first is not None and not isinstance(first, (bool, int, float, str)):
+        opts = _options({'handle': first}, kwargs, LISTEN_OPTIONS, 'listen')
+    elif is_pipe_name(first):
+        opts = _options({'path': first}, kwargs, LISTEN_OPTIONS, 'listen')
+    else:
+        place = {'port': first}
+        if len(args) > 1 and isinstance(args[1], str):
+            place['host'] = args[1]
+        opts = _options(place, kwargs, LISTEN_OPTIONS, 'listen')
+    if args and not isinstance(first, Mapping) and opts.get('backlog') is None:
+        # Node's backlogFromArgs: listen(x, backlog) or listen(port, host, backlog)
+        for candidate in args[1:3]:
+            if not isinstance(candidate, bool) and to_number(candidate) > 0:
+                opts['backlog'] = candidate
+                break
+    opts[_KIND] = _listen_kind(opts)
+    return opts, callback
 
 
-def _is_number_text(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
+def _listen_kind(opts: Dict[str, Any]) -> str:
+    if opts.get('handle') is not None:
+        return 'handle'
+    fd: Any = opts.get('fd')
+    if is_int(fd) and fd >= 0:
+        return 'fd'
+    if 'port' in opts and opts['port'] is None:
+        opts['port'] = 0
+    port = opts.get('port')
+    if is_number(port) or isinstance(port, str):
+        opts['port'] = validate_port(port, 'options.port')
+        return 'tcp'
+    path = opts.get('path')
+    shown = dict(opts)
+    if path and is_pipe_name(path):
+        if is_abstract(path) and (opts.get('readableAll') or opts.get('writableAll')):
+            raise invalid_arg_value('options', shown, 'can not set readableAll or writableAll to true '
+                                                      'when path is abstract unix socket')
+        return 'path'
+    if 'port' not in opts and 'path' not in opts:
+        raise invalid_arg_value('options', shown, 'must have the property "port" or "path"')
+    raise invalid_arg_value('options', shown)
 
 
 def _resolve_host(host: str) -> Tuple[str, int]:

@@ -322,8 +322,18 @@ def test_a_local_address_that_cannot_be_bound_fails_the_connection():
 
 def test_a_bad_family_raises_err_invalid_arg_value():
     with pytest.raises(ValueError) as info:
-        net.connect({'port': 80, 'host': '127.0.0.1', 'family': 5})
+        net.connect({'port': 80, 'host': 'localhost', 'family': 5})
     assert info.value.code == 'ERR_INVALID_ARG_VALUE'
+
+
+def test_the_family_of_a_literal_address_is_not_checked_as_node_skips_the_lookup():
+    server = start_echo()
+    try:
+        client = net.connect({'port': server.address()['port'], 'host': '127.0.0.1', 'family': 5})
+        client.wait_connected(DEADLINE)
+        client.destroy()
+    finally:
+        server.close()
 
 
 def test_timeout_option_sets_the_idle_timeout_before_connecting():
