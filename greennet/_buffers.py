@@ -61,9 +61,9 @@ class ReadBuffer:
     def popleft(self) -> bytes:
         """The first chunk, whole (a 'data' event's payload)."""
         chunk = self._chunks.pop(0)
-        n = len(chunk)
-        self.nbytes -= n
-        self._scanned = max(0, self._scanned - n)
+        self.nbytes -= len(chunk)
+        if self._scanned:        # a 'data' event's path: keep it short
+            self._scanned = max(0, self._scanned - len(chunk))
         return chunk if type(chunk) is bytes else bytes(chunk)
 
     def take(self, n: int) -> bytes:

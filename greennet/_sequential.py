@@ -1,3 +1,5 @@
+# mypy: disable-error-code="misc"
+# (a mixin sets the socket's slots, which mypy looks for in the mixin's own __slots__)
 """The sequential style: blocking reads on a ``net.Socket``, with asyncio's names and
 meanings (``read``, ``readexactly``, ``readuntil``, ``readline``, iteration, ``drain``,
 ``wait_connected``, ``wait_closed``).  A mixin of :class:`greennet.socket.Socket`.
@@ -11,7 +13,7 @@ no peer can make a reader buffer without bound).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
 from greenlet import getcurrent
 
@@ -37,6 +39,8 @@ class SequentialReads:
     _ended: bool
     _rlimit: float
     _hwm: int
+    _read_hwm: int
+    _events: Dict[str, Any]
     _limit: int
     _error: Optional[BaseException]
     _holder: Any
@@ -44,32 +48,36 @@ class SequentialReads:
     destroyed: bool
     connecting: bool
 
-    def _block_until(self, ready: Callable[[], Any], timeout: Optional[float] = None) -> bool:
-        raise NotImplementedError
+    if TYPE_CHECKING:   # provided by the socket and its executor
+        def _block_until(self, ready: Callable[[], Any], timeout: Optional[float] = None) -> bool:
+            raise NotImplementedError
 
-    def _update_reading(self) -> None:
-        raise NotImplementedError
+        def _update_reading(self) -> None:
+            raise NotImplementedError
 
-    def _read_once(self) -> bool:
-        raise NotImplementedError
+        def _read_once(self) -> bool:
+            raise NotImplementedError
 
-    def _wake(self) -> None:
-        raise NotImplementedError
+        def _wake(self) -> None:
+            raise NotImplementedError
 
-    def _write_backlog(self) -> int:
-        raise NotImplementedError
+        def _write_backlog(self) -> int:
+            raise NotImplementedError
 
-    def _begin_read(self) -> None:
-        raise NotImplementedError
+        def _begin_read(self) -> None:
+            raise NotImplementedError
 
-    def _end_read(self) -> None:
-        raise NotImplementedError
+        def _end_read(self) -> None:
+            raise NotImplementedError
 
-    def _need(self, nbytes: float) -> None:
-        raise NotImplementedError
+        def _need(self, nbytes: float) -> None:
+            raise NotImplementedError
 
-    def _is_attached(self) -> bool:
-        raise NotImplementedError
+        def _read_now(self, size: Any) -> Any:
+            raise NotImplementedError
+
+        def _is_attached(self) -> bool:
+            raise NotImplementedError
 
     def _wait_for_data(self, ready: Callable[[], Any]) -> None:
         """Block until ``ready()``.  When bytes are probably in the kernel already (a
@@ -90,9 +98,18 @@ class SequentialReads:
             raise self._error
 
     # ------------------------------------------------------------ reads
-    def read(self, n: int = -1) -> bytes:
-        """Up to ``n`` bytes as soon as any are there; with n = -1 everything until the
-        end of the stream; ``b''`` at the end.  Raises the socket's error if it failed."""
+    def read(self, n: Optional[int] = None) -> Any:
+        """Sequentially (no 'readable' listener): up to ``n`` bytes as soon as any are
+        there; with n = -1 (or omitted) everything until the end of the stream; ``b''``
+        at the end.  Raises the socket's error if it failed.
+
+        With a 'readable' listener attached it is Node's ``readable.read(size)`` and
+        answers at once: ``size`` bytes (characters after ``setEncoding()``), everything
+        buffered when omitted, None when not enough is there yet."""
+        if self._events.get('readable'):
+            return self._read_now(n)
+        if n is None:
+            n = -1
         if n == 0:
             return b''
         self._begin_read()
@@ -156,7 +173,7 @@ class SequentialReads:
             rbuf = self._rbuf
             limit = self._limit
             # at most limit + the mark buffered: enough to tell a line from an overrun
-            most = limit + len(separator) + self._hwm
+            most = limit + len(separator) + self._read_hwm
             end = -1
 
             def ready() -> bool:
@@ -165,7 +182,7 @@ class SequentialReads:
                     end = rbuf.find(separator, limit)   # raises past the limit
                     if end >= 0:
                         return True
-                    self._need(min(rbuf.nbytes + self._hwm, most))
+                    self._need(min(rbuf.nbytes + self._read_hwm, most))
                 return self._read_done()
 
             self._wait_for_data(ready)

@@ -163,6 +163,7 @@ CODES: Dict[str, Tuple[Type[NodeError], str]] = {
     'ERR_STREAM_DESTROYED': (NodeStateError, 'Cannot call {0} after a stream was destroyed'),
     'ERR_STREAM_ALREADY_FINISHED': (NodeStateError, 'Cannot call {0} after a stream was finished'),
     'ERR_STREAM_PREMATURE_CLOSE': (NodeStateError, 'Premature close'),
+    'ERR_STREAM_UNSHIFT_AFTER_END_EVENT': (NodeStateError, 'stream.unshift() after end event'),
     'ERR_UNHANDLED_ERROR': (NodeStateError, 'Unhandled error. ({0})'),
     'ERR_IP_BLOCKED': (NodeStateError, 'IP({0}) is blocked by net.BlockList'),
     'ERR_UNKNOWN_ENCODING': (NodeTypeError, 'Unknown encoding: {0}'),

@@ -34,20 +34,21 @@ from ._buffers import ReadBuffer, WriteQueue
 from ._dispatch import SerialEmitter
 from ._options import SOCKET_OPTIONS, is_int, pep8_aliases, validate_int, validate_timeout_ms
 from ._options import options as _options
+from ._pipe import Pipe, Piping
 from ._sequential import SequentialReads
+from ._writing import WriteSide, _to_bytes
 from .abort import AbortSignal, check_signal
 from .addresses import BlockList, address_info, family_name
 from .connect import normalize_connect_args, open_connection, validate_connect_options
 from .errors import (
     AbortError,
-    NodeError,
     check_callback,
     from_oserror,
     invalid_arg_type,
     node_error,
     system_error,
 )
-from .events import EventEmitter, call_back
+from .events import call_back
 
 __all__ = ['Socket', 'DEFAULT_HIGH_WATER_MARK', 'DEFAULT_LIMIT']
 
@@ -80,81 +81,26 @@ def _scratch_view(hub: Any) -> memoryview:
     return shared.view
 
 
-class _Pipe:
-    """One ``source.pipe(destination)``: its listeners, and taking them off again.
-
-    The listeners are bound methods made once (listeners are removed by identity);
-    ``detach`` drops them, so a socket piped to itself is freed by reference counting
-    once the pipe has come apart, not left to the cycle collector.
-    """
-
-    __slots__ = ('source', 'destination', 'end', 'ondata', 'onend', 'ondrain', 'unpipe')
-
-    def __init__(self, source: 'Socket', destination: Any, end: bool) -> None:
-        self.source = source
-        self.destination = destination
-        self.end = end
-        self.ondata: Any = self._ondata
-        self.onend: Any = self._onend
-        self.ondrain: Any = None
-        self.unpipe: Any = self.detach
-
-    def _ondata(self, chunk: Any) -> None:
-        if self.destination.write(chunk) is False:
-            self.source.pause()
-            if self.ondrain is None:   # as Node: listen for 'drain' once it is needed
-                self.ondrain = self._ondrain
-                self.destination.on('drain', self.ondrain)
-
-    def _ondrain(self) -> None:
-        if self.source._flowing is False:
-            self.source.resume()
-
-    def _onend(self) -> None:
-        if self.end:
-            self.destination.end()
-        else:
-            self.detach()
-
-    def detach(self) -> None:
-        """Node's unpipe: take the pipe's listeners off both ends; 'unpipe' on the
-        destination."""
-        if self.ondata is None:
-            return
-        source, destination = self.source, self.destination
-        source.removeListener('data', self.ondata)
-        source.removeListener('end', self.onend)
-        if self.ondrain is not None:
-            destination.removeListener('drain', self.ondrain)
-        if isinstance(destination, Socket):
-            if destination._piped_in is not None and self in destination._piped_in:
-                destination._piped_in.remove(self)
-        elif isinstance(destination, EventEmitter):
-            destination.removeListener('finish', self.unpipe)
-            destination.removeListener('close', self.unpipe)
-        self.ondata = self.onend = self.ondrain = self.unpipe = None
-        source._unpiped(self)
-        if isinstance(destination, EventEmitter):
-            destination.emit('unpipe', source)
-
-
 @pep8_aliases
-class Socket(SerialEmitter, SequentialReads):
+class Socket(SerialEmitter, SequentialReads, WriteSide, Piping):
     """Node's ``net.Socket``: a TCP or IPC stream, driven by events or sequential reads.
 
     ``Socket(options=None, **kwargs)`` takes Node's options (``allowHalfOpen``, ``fd``,
     ``onread``, ``readable``, ``writable``, ``signal``, ``highWaterMark``, ``noDelay``,
-    ``keepAlive``, ``keepAliveInitialDelay``, ``blockList``) and greennet's ``limit``
-    (the longest line a sequential ``readline()`` accepts, 64 KiB by default) as a dict
-    or keywords, in either spelling.
+    ``keepAlive``, ``keepAliveInitialDelay``, ``blockList``), the stream options Node
+    passes on (``readableHighWaterMark``, ``writableHighWaterMark``, ``encoding``,
+    ``defaultEncoding``, ``emitClose``, ``autoDestroy``) and greennet's ``limit`` (the
+    longest line a sequential ``readline()`` accepts, 64 KiB by default) as a dict or
+    keywords, in either spelling.
     """
 
     __slots__ = (
         '_sock', '_is_ipc', '_slot', '_reader',
         '_rbuf', '_flowing', '_read_started', '_reading', '_eof', '_ended',
-        '_decoder', '_read_io', '_scratch', '_onread', '_read_full', '_read_first',
+        '_decoder', '_read_encoding', '_read_io', '_scratch', '_onread', '_read_full', '_read_first',
         '_wq', '_write_io', '_writing', '_ending', '_finished', '_need_drain',
-        '_finish_cbs', '_bytes_sent', '_hwm', '_rlimit', '_limit',
+        '_finish_cbs', '_bytes_sent', '_hwm', '_read_hwm', '_rlimit', '_limit', '_corked',
+        '_default_encoding', '_auto_destroy', '_emit_close_event', '_readable_due', '_rtext',
         'connecting', 'destroyed', '_closed', '_error', 'allowHalfOpen', 'bytesRead',
         '_timeout_ms', '_timer', '_last_active', '_refed', '_peer', '_local',
         '_no_delay', '_keep_alive', '_reset_on_connect', '_signal', '_abort_listener',
@@ -179,6 +125,7 @@ class Socket(SerialEmitter, SequentialReads):
         self._eof = False
         self._ended = False
         self._decoder: Any = None
+        self._read_encoding = 'utf8'
         self._read_io: Any = None
         self._scratch = _scratch_view(self._hub)
         self._read_full = False
@@ -218,9 +165,17 @@ class Socket(SerialEmitter, SequentialReads):
         self._block_list: Optional[BlockList] = None
         self._host: Optional[str] = None
         # pipe() links out of this socket, and into it (they come apart at our end)
-        self._pipes: Optional[List[_Pipe]] = None
-        self._piped_in: Optional[List[_Pipe]] = None
-        self._hwm: int = DEFAULT_HIGH_WATER_MARK
+        self._pipes: Optional[List[Pipe]] = None
+        self._piped_in: Optional[List[Pipe]] = None
+        # Node's stream layer: paused-mode 'readable', corking, its options
+        self._readable_due = False    # 'readable' is to be emitted
+        self._rtext = ''              # decoded text read(size) has not handed out yet
+        self._corked = 0
+        self._default_encoding: Optional[str] = None
+        self._auto_destroy = True
+        self._emit_close_event = True
+        self._hwm: int = DEFAULT_HIGH_WATER_MARK      # writable
+        self._read_hwm: int = DEFAULT_HIGH_WATER_MARK
         self._limit: int = DEFAULT_LIMIT
         # how much the hub may buffer: the mark, or more while a sequential read needs it
         self._rlimit: float = DEFAULT_HIGH_WATER_MARK
@@ -237,11 +192,24 @@ class Socket(SerialEmitter, SequentialReads):
             self._readable_opt = opts['readable'] is not False
         if 'writable' in opts:
             self._writable_opt = opts['writable'] is not False
-        hwm = opts.get('highWaterMark')
-        if hwm is not None:
+        for name in ('highWaterMark', 'readableHighWaterMark', 'writableHighWaterMark'):
+            hwm = opts.get(name)
+            if hwm is None:
+                continue
             if not is_int(hwm) or hwm < 0:
-                raise invalid_arg_type('options.highWaterMark', 'a non-negative integer', hwm)
-            self._hwm = self._rlimit = hwm
+                raise invalid_arg_type('options.' + name, 'a non-negative integer', hwm)
+            if name != 'writableHighWaterMark':
+                self._read_hwm = self._rlimit = hwm
+            if name != 'readableHighWaterMark':
+                self._hwm = hwm
+        if opts.get('encoding') is not None:
+            self.setEncoding(opts['encoding'])
+        if opts.get('defaultEncoding') is not None:
+            self.setDefaultEncoding(opts['defaultEncoding'])
+        if 'emitClose' in opts:
+            self._emit_close_event = opts['emitClose'] is not False
+        if 'autoDestroy' in opts:
+            self._auto_destroy = opts['autoDestroy'] is not False
         limit = opts.get('limit')
         if limit is not None:
             self._limit = validate_int(limit, 'options.limit', 1)
@@ -345,18 +313,24 @@ class Socket(SerialEmitter, SequentialReads):
     def _has_work(self) -> bool:
         if self._pending:
             return True
-        if self._rbuf.nbytes:
-            return bool(self._flowing)
+        if self._rbuf.nbytes or self._rtext:
+            return bool(self._flowing) or self._readable_due
         return self._eof and not self._ended and self._reader is None
 
     def _run_more(self) -> bool:
-        """Buffered data as 'data' while flowing, then 'end' once it is all consumed."""
+        """Buffered data as 'data' while flowing, or 'readable' in paused mode; then
+        'end' once it is all consumed."""
         while not self._pending:
+            if self._readable_due:
+                self._readable_due = False
+                if self._events.get('readable'):
+                    self.emit('readable')
+                    continue
             if self._rbuf.nbytes:
                 if not self._flowing:
                     return False
                 self._flow()
-            elif self._eof and not self._ended and self._reader is None:
+            elif self._eof and not self._ended and self._reader is None and not self._rtext:
                 self._emit_end()
             else:
                 return False
@@ -458,6 +432,8 @@ class Socket(SerialEmitter, SequentialReads):
         else:
             self._eof = True
             self._update_reading()
+        if self._flowing is False and self._events.get('readable'):
+            self._readable_due = True
         return full
 
     def _read_into_user_buffer(self, onread: '_OnRead') -> bool:
@@ -492,61 +468,6 @@ class Socket(SerialEmitter, SequentialReads):
             self._read_started = True
             self._update_reading()
 
-    def _start_writing(self) -> None:
-        if not self._writing and self._sock is not None:
-            if self._write_io is None:   # most writes never wait: make it on first need
-                self._write_io = self._loop.io(self._sock.fileno(), _WRITE)
-                self._write_io.ref = self._refed
-            self._writing = True
-            self._write_io.start(self._on_writable)
-
-    def _stop_writing(self) -> None:
-        if self._writing:
-            self._writing = False
-            self._write_io.stop()
-
-    def _on_writable(self) -> None:
-        """Hub: flush the write queue as far as the kernel takes it."""
-        try:
-            self._flush_once()
-        except Exception as exc:   # never into the hub: it costs this socket only
-            self.destroy(exc)
-        self._kick()
-
-    def _flush_once(self) -> None:
-        """Hand the whole queue to the kernel in one ``send``/``sendmsg``."""
-        wq = self._wq
-        buffers = wq.buffers()
-        try:
-            sent = self._sock.send(buffers[0]) if len(buffers) == 1 else self._sock.sendmsg(buffers)
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError as exc:
-            self.destroy(from_oserror(exc, 'write'))
-            return
-        self._bytes_sent += sent
-        done = wq.advance(sent)
-        if self._timeout_ms:
-            self._touch()
-        if not wq.entries:
-            self._stop_writing()
-            self._pending.append((self._after_write, (done,)))
-            if self._ending and not self._finished:
-                self._shutdown()
-        elif done:
-            self._pending.append((self._after_write, (done,)))
-
-    def _after_write(self, callbacks: List[Callable[..., Any]]) -> None:
-        """Node's afterWrite: 'drain' once the queue is empty, then the callbacks."""
-        if self._need_drain and not self._wq.entries and not self._ending and not self.destroyed:
-            self._need_drain = False
-            self.emit('drain')
-        for cb in callbacks:
-            call_back(cb, None)
-
-    def _write_backlog(self) -> int:
-        return self._wq.nbytes
-
     # ================================================================ a sequential read's turn
     def _begin_read(self) -> None:
         if self._flowing:
@@ -561,7 +482,7 @@ class Socket(SerialEmitter, SequentialReads):
 
     def _end_read(self) -> None:
         self._reader = None
-        self._rlimit = self._hwm
+        self._rlimit = self._read_hwm
         if self._reading is False and not self.destroyed:
             self._update_reading()
         if self._eof and not self._rbuf.nbytes and not self._ended:
@@ -575,8 +496,59 @@ class Socket(SerialEmitter, SequentialReads):
 
     # ================================================================ reading (events)
     def _listener_added(self, name: str) -> None:
-        if name == 'data' and self._flowing is not False:
-            self.resume()
+        if name == 'data':
+            if self._flowing is not False and not self._events.get('readable'):
+                self.resume()
+        elif name == 'readable':    # paused mode, Node's way: 'readable' and read(size)
+            self._flowing = False
+            if not self._read_started:
+                self._read_started = True
+                self._update_reading()
+            if self._rbuf.nbytes or self._rtext or self._eof:
+                self._readable_due = True
+                self._wake()
+
+    def _read_now(self, size: Any) -> Any:
+        """Node's ``readable.read(size)`` in paused mode: at once, never blocking."""
+        if size is not None and (not is_int(size) or size < 0):
+            raise invalid_arg_type('size', 'a non-negative integer', size)
+        rbuf = self._rbuf
+        result: Any = None
+        if size == 0:
+            pass
+        elif self._decoder is not None:     # size counts characters, as after setEncoding
+            if rbuf.nbytes:
+                self._rtext += self._decoder.decode(rbuf.take(-1))
+            if self._eof and not self._ended and self._reader is None:
+                self._rtext += self._decoder.decode(b'', True)
+            text = self._rtext
+            if text and (size is None or len(text) >= size or self._eof):
+                result, self._rtext = (text, '') if size is None else (text[:size], text[size:])
+        elif rbuf.nbytes and (size is None or rbuf.nbytes >= size or self._eof):
+            result = rbuf.take(-1 if size is None else size)
+        if not self._reading:
+            self._update_reading()
+        if self._eof and not rbuf.nbytes and not self._rtext and not self._ended:
+            self._wake()            # everything consumed: 'end' is next
+        return result
+
+    def unshift(self, chunk: Any, encoding: Any = None) -> None:
+        """Put ``chunk`` (bytes, or a str encoded as ``write()`` encodes it) back in
+        front of what is buffered, for the next read to find first."""
+        if self._ended:
+            raise node_error('ERR_STREAM_UNSHIFT_AFTER_END_EVENT')
+        if chunk is None:
+            return
+        if isinstance(chunk, str) and self._decoder is not None:
+            self._rtext = chunk + self._rtext
+        elif self._decoder is not None and self._rtext:
+            self._rtext = _encoding.decoder(self._read_encoding).decode(bytes(chunk), True) + self._rtext
+        else:
+            self._rbuf.unshift(_to_bytes(chunk, encoding or self._default_encoding))
+        if self._events.get('readable'):
+            self._readable_due = True
+        self._wake()
+
 
     def pause(self) -> 'Socket':
         """Stop emitting 'data'; data keeps arriving into the buffer up to the mark."""
@@ -604,7 +576,8 @@ class Socket(SerialEmitter, SequentialReads):
     def setEncoding(self, encoding: Optional[str] = 'utf8') -> 'Socket':
         """Emit 'data' as ``str`` decoded with ``encoding``; characters split across
         reads are decoded whole."""
-        self._decoder = _encoding.decoder('utf8' if encoding is None else encoding)
+        self._read_encoding = _encoding.normalize('utf8' if encoding is None else encoding)
+        self._decoder = _encoding.decoder(self._read_encoding)
         return self
 
     def _emit_end(self) -> None:
@@ -617,179 +590,12 @@ class Socket(SerialEmitter, SequentialReads):
         self.emit('end')
         if not self.allowHalfOpen and not self._ending:
             self._post(self._auto_end)
-        elif self._finished:
+        elif self._finished and self._auto_destroy:
             self.destroy()
 
     def _auto_end(self) -> None:
         if not self.destroyed:
             self.end()
-
-    def pipe(self, destination: Any, options: Any = None, **kwargs: Any) -> Any:
-        """Write everything this socket reads to ``destination``, pausing while the
-        destination's buffer is full and resuming on its 'drain'; ``end()`` it at 'end'
-        unless ``end=False``.  Returns ``destination``.
-
-        As Node's ``Readable.pipe``: the pipe comes apart (``unpipe``) when the
-        destination finishes or closes, or at 'end' with ``end=False``; the destination
-        sees 'pipe' then 'unpipe' with this socket.
-        """
-        opts = _options(options, kwargs, ('end',), 'pipe') if options or kwargs else {}
-        link = _Pipe(self, destination, opts.get('end', True))
-        if isinstance(destination, Socket):   # our own end hooks: no listeners to add
-            if destination._piped_in is None:
-                destination._piped_in = []
-            destination._piped_in.append(link)
-        elif isinstance(destination, EventEmitter):
-            destination.once('finish', link.unpipe)
-            destination.once('close', link.unpipe)
-        if self._pipes is None:
-            self._pipes = []
-        self._pipes.append(link)
-        self.on('end', link.onend)      # 'end' comes once; detach() takes it off
-        self.on('data', link.ondata)
-        if isinstance(destination, EventEmitter):
-            destination.emit('pipe', self)
-        return destination
-
-    def unpipe(self, destination: Any = None) -> 'Socket':
-        """Detach ``destination`` (every destination when omitted) from this socket's
-        pipes; with none left the socket pauses.  The destination sees 'unpipe'."""
-        for link in list(self._pipes or ()):
-            if destination is None or link.destination is destination:
-                link.detach()
-        return self
-
-    def _unpiped(self, link: '_Pipe') -> None:
-        pipes = self._pipes
-        if pipes is not None and link in pipes:
-            pipes.remove(link)
-            if not pipes:
-                self._pipes = None
-                self.pause()
-
-    def _unpipe_inbound(self) -> None:
-        """This socket finished or closed: the pipes into it come apart (Node's pipe
-        listens for the destination's 'finish' and 'close')."""
-        piped_in, self._piped_in = self._piped_in, None
-        for link in piped_in or ():
-            link.detach()
-
-    # ================================================================ writing
-    def write(self, data: Any, encoding: Any = None, callback: Any = None) -> bool:
-        """Send ``data`` (bytes-like, or str encoded with ``encoding``, utf8 by default).
-
-        Returns False when the buffered bytes reach the high-water mark; 'drain' follows
-        once they are flushed.  ``callback(err)`` runs once the data is handed to the
-        kernel, or with the error if it never will be.
-        """
-        if type(data) is bytes and callback is None and encoding is None:
-            chunk = data
-        else:
-            if callback is None and callable(encoding):
-                encoding, callback = None, encoding
-            chunk = _to_bytes(data, encoding)
-            check_callback(callback)
-        if self.destroyed or self._ending or (self._sock is None and not self.connecting):
-            return self._write_refused(callback)
-        n = len(chunk)
-        wq = self._wq
-        queued = wq.nbytes
-        ok = queued + n < self._hwm
-        if not ok:
-            self._need_drain = True
-        if wq.entries or self._sock is None:
-            wq.append(chunk, callback)
-            return ok
-        try:
-            sent = self._sock.send(chunk) if n else 0
-        except (BlockingIOError, InterruptedError):
-            sent = 0
-        except OSError as exc:
-            err = from_oserror(exc, 'write')
-            self.destroy(err)
-            if callback is not None:
-                self._post(call_back, callback, err)
-            return False
-        self._bytes_sent += sent
-        if self._timeout_ms:
-            self._touch()
-        if sent == n:
-            if callback is not None or self._need_drain:
-                self._post(self._after_write, [callback] if callback is not None else [])
-        else:
-            wq.append(memoryview(chunk)[sent:], callback)
-            self._start_writing()
-        return ok
-
-    def _write_refused(self, callback: Any) -> bool:
-        if self.destroyed:
-            err: NodeError = node_error('ERR_STREAM_DESTROYED', 'write')
-        elif self._ending:
-            err = node_error('ERR_STREAM_WRITE_AFTER_END')
-        else:
-            err = node_error('ERR_SOCKET_CLOSED')
-        if callback is not None:
-            self._post(call_back, callback, err)
-        self.destroy(err)
-        return False
-
-    def end(self, data: Any = None, encoding: Any = None, callback: Any = None) -> 'Socket':
-        """Half-close: send ``data`` if given, then FIN once everything is flushed.
-
-        ``callback`` runs at 'finish'.  Returns the socket.
-        """
-        if callback is None and callable(encoding):
-            encoding, callback = None, encoding
-        if callback is None and callable(data):
-            data, callback = None, data
-        check_callback(callback)
-        if data is not None and not self._ending:
-            self.write(data, encoding)
-        if callback is not None:
-            if self._finished or self.destroyed:
-                err = None if self._finished else node_error('ERR_STREAM_DESTROYED', 'end')
-                self._post(call_back, callback, err)
-            elif self._finish_cbs is None:
-                self._finish_cbs = [callback]
-            else:
-                self._finish_cbs.append(callback)
-        if self._ending or self.destroyed:
-            return self
-        self._ending = True
-        if self._sock is not None and not self._wq.entries:
-            self._shutdown()
-        return self
-
-    def _shutdown(self) -> None:
-        """Send FIN (everything queued is flushed) and schedule 'finish'."""
-        try:
-            if not self._ended:   # else the close() that follows 'finish' sends the FIN
-                self._sock.shutdown(_socket.SHUT_WR)
-        except OSError as exc:
-            if exc.errno not in (_errno.ENOTCONN, _errno.EPIPE):
-                self.destroy(from_oserror(exc, 'shutdown'))
-                return
-        self._finished = True
-        self._post(self._emit_finish)
-
-    def _emit_finish(self) -> None:
-        callbacks, self._finish_cbs = self._finish_cbs, None
-        if self._piped_in is not None:
-            self._unpipe_inbound()
-        self.emit('finish')
-        for cb in callbacks or ():
-            call_back(cb, None)
-        if self._ended and not self.destroyed:
-            self.destroy()
-
-    def destroySoon(self) -> None:
-        """Destroy the socket once everything written has been flushed."""
-        if not self._ending:
-            self.end()
-        if self._finished:
-            self.destroy()
-        else:
-            self.once('finish', self.destroy)
 
     # ================================================================ destroying
     def destroy(self, error: Optional[BaseException] = None) -> 'Socket':
@@ -875,7 +681,8 @@ class Socket(SerialEmitter, SequentialReads):
         self._closed = True
         if self._piped_in is not None:
             self._unpipe_inbound()
-        self.emit('close', had_error)
+        if self._emit_close_event:
+            self.emit('close', had_error)
 
     # ================================================================ timeouts
     def setTimeout(self, timeout: Any, callback: Any = None) -> 'Socket':
@@ -1072,11 +879,13 @@ class Socket(SerialEmitter, SequentialReads):
 
     @property
     def readable(self) -> bool:
-        return self._sock is not None and not self.destroyed and not self._ended
+        """As a stream's: until 'end' or destroy() (a socket not connected yet is)."""
+        return not self.destroyed and not self._ended
 
     @property
     def writable(self) -> bool:
-        return (self._sock is not None or self.connecting) and not self.destroyed and not self._ending
+        """As a stream's: until end() or destroy() (a socket not connected yet is)."""
+        return not self.destroyed and not self._ending
 
     @property
     def readyState(self) -> str:
@@ -1128,7 +937,9 @@ class Socket(SerialEmitter, SequentialReads):
     def writableHighWaterMark(self) -> int:
         return self._hwm
 
-    readableHighWaterMark = writableHighWaterMark
+    @property
+    def readableHighWaterMark(self) -> int:
+        return self._read_hwm
 
     @property
     def limit(self) -> int:
@@ -1196,10 +1007,6 @@ class Socket(SerialEmitter, SequentialReads):
         if self._reset_on_connect:
             self.resetAndDestroy()
             return
-        if self._wq.entries:
-            self._start_writing()
-        elif self._ending:
-            self._shutdown()
         self._post(self._emit_connect)
 
     def _reset_for_reconnect(self) -> None:
@@ -1215,8 +1022,14 @@ class Socket(SerialEmitter, SequentialReads):
             self._flowing = True
 
     def _emit_connect(self) -> None:
+        """Node's order: 'connect', what was written while connecting (its callbacks
+        run), then 'ready'."""
+        if self.destroyed:
+            return
+        self.emit('connect')
         if not self.destroyed:
-            self.emit('connect')
+            self._flush_queued_on_connect()
+        if not self.destroyed:
             self.emit('ready')
 
     # the seam connecting uses (connect.Connectable)
@@ -1238,16 +1051,6 @@ class Socket(SerialEmitter, SequentialReads):
 
 
 # ==================================================================== helpers
-
-def _to_bytes(data: Any, encoding: Any) -> bytes:
-    if isinstance(data, bytes):
-        return data
-    if isinstance(data, str):
-        return _encoding.encode(data, encoding)
-    if isinstance(data, (bytearray, memoryview)):
-        return bytes(data)
-    raise invalid_arg_type('chunk', 'of type string or an instance of Buffer or Uint8Array', data)
-
 
 def _set_no_delay(raw: Any, enable: bool) -> None:
     try:

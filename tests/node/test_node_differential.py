@@ -38,13 +38,6 @@ EXPECTED_FAILURES = {
         'engine: a write queued while connecting, then destroy(): Node calls it back with '
         "ERR_SOCKET_CLOSED_BEFORE_CONNECTION after the server's close callback; greennet with "
         'ERR_STREAM_DESTROYED, before it',
-    'unconnected_socket_state':
-        "Socket state: a Socket() that never connected is readyState 'open', readable and writable; "
-        "end() calls back with readyState 'readOnly', then 'finish'",
-    'sync_cork':
-        'stream layer: cork()/uncork() and writableCorked',
-    'readable_close_after_end':
-        "stream layer: 'readable' and read() on a net.Socket",
 }
 
 PASSING = [name for name in NAMES if name not in EXPECTED_FAILURES]
