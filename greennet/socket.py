@@ -30,19 +30,19 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from greenlet import getcurrent
 
 from . import _encoding
+from ._addressing import Addressing
 from ._buffers import ReadBuffer, WriteQueue
 from ._dispatch import SerialEmitter
-from ._options import SOCKET_OPTIONS, is_int, pep8_aliases, validate_int, validate_timeout_ms
+from ._options import SOCKET_OPTIONS, is_int, pep8_aliases, validate_int
 from ._options import options as _options
 from ._pipe import Pipe, Piping
 from ._sequential import SequentialReads
+from ._socket_options import SocketOptions, set_keep_alive, set_no_delay
 from ._writing import WriteSide, _to_bytes
 from .abort import AbortSignal, check_signal
-from .addresses import BlockList, address_info, family_name
+from .addresses import BlockList
 from .connect import normalize_connect_args, open_connection, validate_connect_options
 from .errors import (
-    AbortError,
-    check_callback,
     from_oserror,
     invalid_arg_type,
     node_error,
@@ -82,7 +82,7 @@ def _scratch_view(hub: Any) -> memoryview:
 
 
 @pep8_aliases
-class Socket(SerialEmitter, SequentialReads, WriteSide, Piping):
+class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, Addressing):
     """Node's ``net.Socket``: a TCP or IPC stream, driven by events or sequential reads.
 
     ``Socket(options=None, **kwargs)`` takes Node's options (``allowHalfOpen``, ``fd``,
@@ -216,11 +216,11 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping):
         if opts.get('noDelay'):
             self._no_delay = True
             if self._sock is not None and not self._is_ipc:
-                _set_no_delay(self._sock, True)
+                set_no_delay(self._sock, True)
         if opts.get('keepAlive'):
             self._keep_alive = (True, opts.get('keepAliveInitialDelay') or 0)
             if self._sock is not None and not self._is_ipc:
-                _set_keep_alive(self._sock, *self._keep_alive)
+                set_keep_alive(self._sock, *self._keep_alive)
         block_list = opts.get('blockList')
         if block_list is not None:
             if not isinstance(block_list, BlockList):
@@ -287,9 +287,9 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping):
             self._read_io.ref = False
         if not is_ipc:
             if self._no_delay is not None:
-                _set_no_delay(raw, self._no_delay)
+                set_no_delay(raw, self._no_delay)
             if self._keep_alive is not None:
-                _set_keep_alive(raw, *self._keep_alive)
+                set_keep_alive(raw, *self._keep_alive)
         if self._timeout_ms:
             self._touch()
         self._update_reading()
@@ -684,193 +684,6 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping):
         if self._emit_close_event:
             self.emit('close', had_error)
 
-    # ================================================================ timeouts
-    def setTimeout(self, timeout: Any, callback: Any = None) -> 'Socket':
-        """Emit 'timeout' after ``timeout`` ms without activity (it does not close the
-        socket); 0 disables it.  ``callback`` is added as a once 'timeout' listener."""
-        ms = validate_timeout_ms(timeout)
-        check_callback(callback)
-        self._timeout_ms = ms
-        if ms == 0:
-            if self._timer is not None:
-                self._timer.close()
-                self._timer = None
-            if callback is not None:
-                self.removeListener('timeout', callback)
-            return self
-        if callback is not None:
-            self.once('timeout', callback)
-        if not self.destroyed:
-            if self._timer is not None:
-                self._timer.close()
-                self._timer = None
-            self._touch()
-        return self
-
-    def _touch(self) -> None:
-        """Activity: the idle timer starts counting again."""
-        self._last_active = self._loop.now()
-        if self._timer is None and not self.destroyed and self._timeout_ms:
-            self._arm_timer(self._timeout_ms / 1000.0)
-
-    def _arm_timer(self, seconds: float) -> None:
-        timer = self._loop.timer(max(seconds, 0.0), 0.0, self._refed)
-        self._timer = timer
-        timer.start(self._on_timer)
-
-    def _on_timer(self) -> None:
-        """Hub: the idle timer ran out; emit 'timeout' if the socket was idle all along."""
-        timer, self._timer = self._timer, None
-        if timer is not None:
-            timer.close()
-        if not self._timeout_ms or self.destroyed:
-            return
-        left = self._timeout_ms / 1000.0 - (self._loop.now() - self._last_active)
-        if left > 0.001:
-            self._arm_timer(left)
-            return
-        self._post(self._emit_timeout)
-
-    def _emit_timeout(self) -> None:
-        if not self.destroyed:
-            self.emit('timeout')
-
-    @property
-    def timeout(self) -> Optional[float]:
-        """The idle timeout in ms set by ``setTimeout()``; None if never set."""
-        if self._timeout_ms is None:
-            return None
-        return int(self._timeout_ms) if float(self._timeout_ms).is_integer() else self._timeout_ms
-
-    # ================================================================ socket options
-    def setNoDelay(self, noDelay: bool = True) -> 'Socket':
-        """Disable Nagle's algorithm (``noDelay=True``) or enable it again."""
-        self._no_delay = bool(noDelay)
-        if self._sock is not None and not self._is_ipc:
-            _set_no_delay(self._sock, self._no_delay)
-        return self
-
-    def setKeepAlive(self, enable: bool = False, initialDelay: Any = 0) -> 'Socket':
-        """Enable TCP keep-alive: SO_KEEPALIVE, TCP_KEEPIDLE=initialDelay (ms, rounded
-        down to seconds; 0 leaves it unchanged), TCP_KEEPCNT=10, TCP_KEEPINTVL=1."""
-        delay = validate_timeout_ms(initialDelay or 0, 'initialDelay')
-        self._keep_alive = (bool(enable), delay)
-        if self._sock is not None and not self._is_ipc:
-            _set_keep_alive(self._sock, bool(enable), delay)
-        return self
-
-    def ref(self) -> 'Socket':
-        """Keep ``net.run()`` from returning while this socket is open (the default)."""
-        return self._set_ref(True)
-
-    def unref(self) -> 'Socket':
-        """Let ``net.run()`` return even though this socket is open."""
-        return self._set_ref(False)
-
-    def _set_ref(self, refed: bool) -> 'Socket':
-        self._refed = refed
-        for watcher in (self._read_io, self._write_io, self._timer):
-            if watcher is not None:
-                watcher.ref = refed
-        return self
-
-    @property
-    def refed(self) -> bool:
-        """Whether this socket keeps ``net.run()`` running (``ref()``/``unref()``)."""
-        return self._refed
-
-    def _watch_signal(self, signal: AbortSignal) -> None:
-        self._unwatch_signal()
-        self._signal = signal
-        if signal.aborted:
-            self._post(self._abort)
-            return
-        # one bound method, kept: a listener is removed by the identity it was added with
-        self._abort_listener = self._abort
-        signal.once('abort', self._abort_listener)
-
-    def _unwatch_signal(self) -> None:
-        if self._signal is not None and self._abort_listener is not None:
-            self._signal.removeListener('abort', self._abort_listener)
-        self._abort_listener = None
-
-    def _abort(self) -> None:
-        if not self.destroyed:
-            reason = self._signal.reason if self._signal is not None else None
-            self.destroy(AbortError(cause=reason))
-
-    # ================================================================ addresses
-    def _peername(self) -> Any:
-        if self._peer is None and self._sock is not None and not self.connecting:
-            try:
-                self._peer = self._sock.getpeername()
-            except OSError:
-                return None
-        return self._peer
-
-    def _sockname(self) -> Any:
-        if self._local is None and self._sock is not None:
-            try:
-                self._local = self._sock.getsockname()
-            except OSError:
-                return None
-        return self._local
-
-    def _family(self) -> Optional[str]:
-        if self._is_ipc:
-            return None
-        sock = self._sock
-        if sock is not None:
-            return family_name(('', 0, 0, 0) if sock.family == _socket.AF_INET6 else ('', 0))
-        return family_name(self._peer or self._local)
-
-    def address(self) -> Dict[str, Any]:
-        """``{'port', 'family', 'address'}`` of the local end, as the OS reports it
-        (``{}`` for IPC or a socket that is not connected)."""
-        local = self._sockname()
-        if self._is_ipc or not isinstance(local, tuple):
-            return {}
-        info = address_info(local)
-        info['family'] = self._family()
-        return info
-
-    @property
-    def remoteAddress(self) -> Optional[str]:
-        """The peer's IP address (None for IPC and before connecting)."""
-        peer = self._peername()
-        return peer[0] if isinstance(peer, tuple) and not self._is_ipc else None
-
-    @property
-    def remotePort(self) -> Optional[int]:
-        """The peer's port (None for IPC and before connecting)."""
-        peer = self._peername()
-        return peer[1] if isinstance(peer, tuple) and not self._is_ipc else None
-
-    @property
-    def remoteFamily(self) -> Optional[str]:
-        """'IPv4' or 'IPv6' (None for IPC and before connecting)."""
-        peer = self._peername()
-        if self._is_ipc:
-            return None
-        return family_name(peer)   # the peer may be a proxied client
-
-    @property
-    def localAddress(self) -> Optional[str]:
-        """The local IP address the connection uses."""
-        local = self._sockname()
-        return local[0] if isinstance(local, tuple) and not self._is_ipc else None
-
-    @property
-    def localPort(self) -> Optional[int]:
-        """The local port the connection uses."""
-        local = self._sockname()
-        return local[1] if isinstance(local, tuple) and not self._is_ipc else None
-
-    @property
-    def localFamily(self) -> Optional[str]:
-        """'IPv4' or 'IPv6' of the local end."""
-        return self._family() if isinstance(self._sockname(), tuple) else None
-
     # ================================================================ Node's state
     @property
     def pending(self) -> bool:
@@ -1051,25 +864,6 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping):
 
 
 # ==================================================================== helpers
-
-def _set_no_delay(raw: Any, enable: bool) -> None:
-    try:
-        raw.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, int(enable))
-    except OSError:
-        pass
-
-
-def _set_keep_alive(raw: Any, enable: bool, delay_ms: float) -> None:
-    try:
-        raw.setsockopt(_socket.SOL_SOCKET, _socket.SO_KEEPALIVE, int(enable))
-        if enable:
-            seconds = min(int(delay_ms // 1000), _MAX_KEEPIDLE)
-            if seconds > 0:
-                raw.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_KEEPIDLE, seconds)
-            raw.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_KEEPCNT, 10)
-            raw.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_KEEPINTVL, 1)
-    except OSError:
-        pass
 
 
 class _OnRead:
