@@ -1,12 +1,14 @@
 """Counted figures for ``bench/run.py --count``: what a server does per operation, in
 numbers that do not swing with the machine's load.
 
-A server runs under a counting tool (``valgrind --tool=callgrind`` for user-space
-instructions, ``strace -f -c`` for syscalls) while this module's client drives an exact
-number of operations through it; the server is stopped once it is idle again and the
-tool's total is read.  run.py does that twice, with N1 and N2 operations, and reports
+A server runs under ``valgrind --tool=callgrind --trace-syscalls=yes`` (user-space
+instructions, and every syscall) while this module's client drives an exact number of
+operations through it; the server is stopped once it is idle again and the totals are
+read.  run.py does that twice, with N1 and N2 operations, and reports
 (total2 - total1) / (N2 - N1): start-up, set-up and shut-down are the same in both runs
-and cancel out.
+and cancel out.  Under valgrind the server is so much slower than the client that it
+finds each wave of messages (see ``Driver.pp``) nearly all there when it wakes, so even
+its number of wake-ups (``epoll_wait`` calls) repeats from run to run.
 
 The client here is a plain Python one: under valgrind the server is some 50 times slower
 than natively, so the client is never what limits it, and what matters is that the
@@ -15,6 +17,7 @@ number of operations is exact.  Every byte echoed back is checked.
 from __future__ import annotations
 
 import os
+import re
 import selectors
 import shutil
 import socket
@@ -31,143 +34,59 @@ class CountError(Exception):
     """A count that could not be made (the message says why)."""
 
 
-# ==================================================================== the tools
+# ==================================================================== the tool
 
-class Tool:
-    """A counting tool: how to start a server under it and read its total after."""
-
-    name = ''
-    what = ''               # what it counts, for the table's headers
-
-    def missing(self) -> Optional[str]:
-        """Why the tool cannot run here, or None."""
-        raise NotImplementedError
-
-    def wrap(self, argv: List[str], out: Path) -> List[str]:
-        """``argv`` run under the tool, which writes its figures to ``out``."""
-        raise NotImplementedError
-
-    def total(self, out: Path) -> Tuple[int, Dict[str, int]]:
-        """The count the tool wrote to ``out`` (and a breakdown of it, maybe empty)."""
-        raise NotImplementedError
-
-    def server_pid(self, pid: int) -> int:
-        """The server's pid, given the pid of the process started with ``wrap()``."""
-        return pid
+# Calls that are no syscalls natively (the vDSO answers them in user space) but that
+# valgrind, which does not use the vDSO, makes as real ones.
+VDSO = frozenset({'clock_gettime', 'clock_getres', 'gettimeofday', 'time', 'getcpu'})
+_SYSCALL = re.compile(r'SYSCALL\[\d+,\d+\]\(\s*\d+\) (?:sys_)?(\w+)')
 
 
-class Callgrind(Tool):
-    """User-space instructions executed (valgrind's ``Ir``): exact, whatever the load."""
-
-    name, what = 'callgrind', 'instr'
-
-    def missing(self) -> Optional[str]:
-        return None if shutil.which('valgrind') else 'valgrind is not installed'
-
-    def wrap(self, argv: List[str], out: Path) -> List[str]:
-        return ['valgrind', '-q', '--tool=callgrind', f'--callgrind-out-file={out}',
-                f'--log-file={out}.log', *argv]
-
-    def total(self, out: Path) -> Tuple[int, Dict[str, int]]:
-        try:
-            with open(out) as f:
-                for line in f:
-                    if line.startswith(('summary:', 'totals:')):
-                        return int(line.split()[1]), {}
-        except OSError as exc:
-            raise CountError(f'callgrind wrote no figures ({exc}){_log_tail(out)}') from None
-        raise CountError(f'no total in {out}{_log_tail(out)}')
+def missing() -> Optional[str]:
+    """Why the counting cannot run here, or None."""
+    return None if shutil.which('valgrind') else 'valgrind is not installed'
 
 
-class Strace(Tool):
-    """System calls made, every thread of the server together (``strace -f -c``)."""
+def wrap(argv: List[str], out: Path) -> List[str]:
+    """``argv`` run under callgrind, which writes its figures to ``out`` and every
+    syscall the program makes to ``out``.log."""
+    return ['valgrind', '-q', '--tool=callgrind', f'--callgrind-out-file={out}',
+            '--trace-syscalls=yes', f'--log-file={out}.log', *argv]
 
-    name, what = 'strace', 'syscalls'
 
-    def missing(self) -> Optional[str]:
-        if not shutil.which('strace'):
-            return 'strace is not installed'
-        import subprocess
-        try:
-            proc = subprocess.run(['strace', '-f', '-c', '-o', os.devnull, 'true'],
-                                  capture_output=True, timeout=30)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f'strace cannot run: {exc}'
-        if proc.returncode != 0:
-            return f'strace cannot trace here: {proc.stderr.decode(errors="replace").strip()}'
-        return None
-
-    def wrap(self, argv: List[str], out: Path) -> List[str]:
-        return ['strace', '-f', '-c', '-U', 'name,calls', '-o', str(out), '--', *argv]
-
-    def total(self, out: Path) -> Tuple[int, Dict[str, int]]:
+def totals(out: Path) -> Tuple[int, Dict[str, int]]:
+    """What a program run under ``wrap()`` did: the user-space instructions it executed
+    (valgrind's ``Ir``) and how many times it made each syscall (the vDSO's excepted)."""
+    instructions = None
+    try:
+        with open(out) as f:
+            for line in f:
+                if line.startswith(('summary:', 'totals:')):
+                    instructions = int(line.split()[1])
+                    break
         calls: Dict[str, int] = {}
-        total = None
-        try:
-            text = out.read_text()
-        except OSError as exc:
-            raise CountError(f'strace wrote no figures ({exc})') from None
-        for line in text.splitlines():
-            parts = line.split()
-            if len(parts) == 2 and parts[1].isdigit():
-                if parts[0] == 'total':
-                    total = int(parts[1])
-                else:
-                    calls[parts[0]] = int(parts[1])
-        if total is None:
-            raise CountError(f'no total in the output of strace -c:\n{text[-500:]}')
-        return total, calls
-
-    def server_pid(self, pid: int) -> int:
-        """strace's one child: the server."""
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            kids = children(pid)
-            if kids:
-                return kids[0]
-            time.sleep(0.02)
-        raise CountError(f'strace (pid {pid}) has no child')
-
-
-TOOLS = {'instr': Callgrind(), 'syscalls': Strace()}
+        with open(f'{out}.log', errors='replace') as f:
+            for line in f:
+                m = _SYSCALL.match(line)    # an [async] completion line has no name
+                if m and m[1] not in VDSO:
+                    calls[m[1]] = calls.get(m[1], 0) + 1
+    except OSError as exc:
+        raise CountError(f'callgrind wrote no figures ({exc})') from None
+    if instructions is None:
+        raise CountError(f'no total in {out}{_log_tail(out)}')
+    return instructions, calls
 
 
 def _log_tail(out: Path) -> str:
     try:
-        text = Path(f'{out}.log').read_text().strip()
+        lines = [line for line in Path(f'{out}.log').read_text(errors='replace').splitlines()
+                 if not line.startswith('SYSCALL')]
     except OSError:
         return ''
-    return ('\n    ' + '\n    '.join(text.splitlines()[-8:])) if text else ''
+    return ('\n    ' + '\n    '.join(lines[-8:])) if lines else ''
 
 
 # ==================================================================== the process
-
-def children(pid: int) -> List[int]:
-    """The pids of a process's children (from /proc)."""
-    try:
-        with open(f'/proc/{pid}/task/{pid}/children') as f:
-            return [int(p) for p in f.read().split()]
-    except OSError:
-        pass
-    kids = []
-    for entry in os.listdir('/proc'):
-        if entry.isdigit():
-            try:
-                with open(f'/proc/{entry}/stat') as f:
-                    fields = f.read().rsplit(')', 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                kids.append(int(entry))
-    return sorted(kids)
-
-
-def _sample(pid: int) -> Tuple[str, int, int]:
-    """(state, CPU ticks used, open descriptors) of a process."""
-    with open(f'/proc/{pid}/stat') as f:
-        fields = f.read().rsplit(')', 1)[1].split()
-    return fields[0], int(fields[11]) + int(fields[12]), len(os.listdir(f'/proc/{pid}/fd'))
-
 
 def descriptors(pid: int) -> int:
     """How many descriptors a process has open."""
@@ -175,6 +94,13 @@ def descriptors(pid: int) -> int:
         return len(os.listdir(f'/proc/{pid}/fd'))
     except OSError as exc:
         raise CountError(f'cannot read the descriptors of process {pid}: {exc}') from None
+
+
+def _sample(pid: int) -> Tuple[str, int, int]:
+    """(state, CPU ticks used, open descriptors) of a process."""
+    with open(f'/proc/{pid}/stat') as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return fields[0], int(fields[11]) + int(fields[12]), len(os.listdir(f'/proc/{pid}/fd'))
 
 
 def wait_idle(pid: int, fds: int, timeout: float = 60.0) -> None:

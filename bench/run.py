@@ -21,8 +21,8 @@ N at a time, connections/s), ``idleN`` (the server's RSS growth per idle connect
 N connections open, KiB).  See README.md.
 
 ``--count`` replaces the rates by counts that do not depend on the machine's load: the
-server's user-space instructions (under valgrind's callgrind) and syscalls (under strace)
-per round trip and per connection, each from two runs of different lengths (see
+server's user-space instructions and syscalls (under valgrind's callgrind) per round
+trip and per connection, each from two runs of different lengths (see
 ``count.py``).  ``--checkout LABEL=DIR`` (repeatable) has the greennet servers import the
 greennet of another source tree, so that old and new code are measured in one run.
 
@@ -452,7 +452,7 @@ def measure(variant: Variant, scen: Scenario, client: Client, server_cpu: Option
 
 COUNT_SERVERS = 'greennet_pipe,greennet_data,greennet_seq,gevent'
 COUNT_SCENARIOS = 'pp100,churn50,idle10k'
-COUNT_OPS = {'pp': (2000, 7000), 'churn': (200, 700)}   # operations in the 2 runs, scale 1
+COUNT_OPS = {'pp': (2000, 12000), 'churn': (200, 2200)}  # operations in the 2 runs, scale 1
 COUNT_UNITS = {'pp': 'rt', 'churn': 'conn'}
 COUNT_START_TIMEOUT = 180.0  # seconds for a server under valgrind to print READY
 COUNT_LOAD_TIMEOUT = 600.0   # seconds for the load of one counted run
@@ -471,52 +471,69 @@ def count_loads(scen: Scenario, scale: float) -> List[Tuple[int, int]]:
     return [(w1 * scen.n, scen.n), (w2 * scen.n, scen.n)]
 
 
-def count_run(variant: Variant, scen: Scenario, tool: 'count.Tool', load: Tuple[int, int],
+def count_run(variant: Variant, scen: Scenario, load: Tuple[int, int],
               server_cpu: Optional[int], logdir: Path, tag: str) -> Dict[str, Any]:
-    """One server under ``tool`` with an exact load; its total once it is idle again."""
-    base = logdir / f'{variant.key}-{scen.name}-{tool.name}-{tag}'
-    out = Path(f'{base}.out')
+    """One server under callgrind with an exact load; its totals once it is idle again."""
+    base = logdir / f'{variant.key}-{scen.name}-{tag}'
+    out = Path(f'{base}.callgrind')
     env = variant.env()
     env['PYTHONHASHSEED'] = '0'         # the same dict and set layouts in every run
+    # countsite/sitecustomize.py: no GC during the run, one full collection at SIGTERM
+    env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(HERE / 'countsite'),
+                                                      env.get('PYTHONPATH')]))
+    gc_out = Path(f'{base}.gc')
+    env['BENCH_COUNT_GC_OUT'] = str(gc_out)
     proc, port, err = start_server(variant.server, server_cpu, Path(f'{base}.stderr'), env,
-                                   wrap=lambda argv: tool.wrap(argv, out),
+                                   wrap=lambda argv: count.wrap(argv, out),
                                    timeout=COUNT_START_TIMEOUT)
     driver = count.Driver(port, COUNT_LOAD_TIMEOUT)
     try:
-        pid = tool.server_pid(proc.pid)
-        fds = count.descriptors(pid)
+        fds = count.descriptors(proc.pid)   # valgrind runs the server in its own process
         if scen.kind == 'pp':
             ops = driver.pp(*load)
         else:
             ops = driver.churn(*load)
-        count.wait_idle(pid, fds)
-        os.kill(pid, signal.SIGTERM)    # no handler: the server ends where it sleeps
+        count.wait_idle(proc.pid, fds)
+        os.kill(proc.pid, signal.SIGTERM)   # sitecustomize: collect, write gc_out, exit
         proc.wait(COUNT_EXIT_TIMEOUT)
-        total, detail = tool.total(out)
+        instructions, calls = count.totals(out)
+        try:
+            freed = int(gc_out.read_text())
+        except (OSError, ValueError):
+            raise count.CountError('the server did not report its final garbage '
+                                   'collection (was countsite/sitecustomize.py loaded?)'
+                                   ) from None
     except (OSError, subprocess.TimeoutExpired, count.CountError) as exc:
         raise BenchError(f'{type(exc).__name__}: {exc}{tail(err)}') from None
     finally:
         stop(proc)
         noisy = close_log(err)
-    for path in (out, Path(f'{out}.log')):
+    for path in (out, Path(f'{out}.log'), gc_out):
         path.unlink(missing_ok=True)
-    return {'ops': ops, 'total': total, 'detail': detail, 'stderr': noisy,
+    return {'ops': ops, 'instr': instructions, 'syscalls': sum(calls.values()),
+            'calls': calls, 'gc': freed, 'stderr': noisy,
             'verified': driver.verified, 'corrupt': driver.corrupt}
 
 
-def count_figure(variant: Variant, scen: Scenario, tool: 'count.Tool', scale: float,
-                 server_cpu: Optional[int], logdir: Path) -> Dict[str, Any]:
-    """The tool's count per operation: two runs, (total2 - total1) / (ops2 - ops1)."""
-    a, b = (count_run(variant, scen, tool, load, server_cpu, logdir, tag)
+def count_figure(variant: Variant, scen: Scenario, scale: float, server_cpu: Optional[int],
+                 logdir: Path) -> Dict[str, Any]:
+    """The counts per operation, each (total2 - total1) / (ops2 - ops1) over two runs:
+    instructions, syscalls (and each syscall), objects left in reference cycles."""
+    a, b = (count_run(variant, scen, load, server_cpu, logdir, tag)
             for load, tag in zip(count_loads(scen, scale), ('n1', 'n2'), strict=True))
     ops = b['ops'] - a['ops']
-    detail = {name: (b['detail'].get(name, 0) - a['detail'].get(name, 0)) / ops
-              for name in sorted(set(a['detail']) | set(b['detail']))}
-    return {'value': (b['total'] - a['total']) / ops,
-            'runs': [{k: r[k] for k in ('ops', 'total')} for r in (a, b)],
-            'detail': {k: round(v, 3) for k, v in detail.items() if abs(v) >= 0.005},
+
+    def per_op(key: str) -> float:
+        return (b[key] - a[key]) / ops
+
+    calls = {name: (b['calls'].get(name, 0) - a['calls'].get(name, 0)) / ops
+             for name in sorted(set(a['calls']) | set(b['calls']))}
+    return {'values': {'instr': per_op('instr'), 'syscalls': per_op('syscalls')},
+            'gc': per_op('gc'),
+            'calls': {k: round(v, 3) for k, v in calls.items() if abs(v) >= 0.005},
+            'runs': [{k: r[k] for k in ('ops', 'instr', 'syscalls', 'gc')} for r in (a, b)],
             'verified': a['verified'] + b['verified'], 'corrupt': a['corrupt'] + b['corrupt'],
-            'stderr': a['stderr'] or b['stderr']}
+            'errors': 0, 'stderr': a['stderr'] or b['stderr']}
 
 
 # ==================================================================== the run
@@ -568,14 +585,14 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
         epilog=f'servers: {", ".join(names)}.  Scenarios: ppN (64 B ping-pong over N '
                'connections), streamN (64 KiB chunks over N connections), churnN (connect, '
                'one round trip, close; N in flight), idleN (server RSS per idle connection '
-               'with N open); N may end in k.  --count: instructions (callgrind) and '
-               'syscalls (strace) per round trip and per connection instead of rates.')
+               'with N open); N may end in k.  --count: instructions and syscalls (under '
+               'valgrind) per round trip and per connection instead of rates.')
     ap.add_argument('--quick', action='store_true',
                     help=f'1 round of 1 s, scenarios {QUICK_SCENARIOS} (a smoke run)')
     ap.add_argument('--count', action='store_true',
                     help='counted figures that do not swing with the load: the server\'s '
-                         'user-space instructions (valgrind --tool=callgrind) and syscalls '
-                         '(strace -f -c) per operation, by the difference of two runs; '
+                         'user-space instructions and syscalls per operation (valgrind '
+                         '--tool=callgrind --trace-syscalls=yes), by the difference of two runs; '
                          f'scenarios ppN, churnN, idleN (default {COUNT_SCENARIOS}), servers '
                          f'{COUNT_SERVERS} by default, 1 round')
     ap.add_argument('--count-scale', type=float, default=1.0, metavar='F',
@@ -666,25 +683,25 @@ def make_variants(args: argparse.Namespace) -> List[Variant]:
 
 
 class Column:
-    """One column of the table: a scenario's figure, and for a counted one, the tool."""
+    """One column of the table: a scenario's figure (for a counted one, which count)."""
 
-    def __init__(self, scen: Scenario, tool: Optional['count.Tool'] = None) -> None:
-        self.scen, self.tool = scen, tool
-        if tool is None:
+    def __init__(self, scen: Scenario, metric: Optional[str] = None) -> None:
+        self.scen, self.metric = scen, metric
+        if metric is None:
             self.unit, self.fmt = scen.unit, scen.fmt
         else:
-            self.unit = f'{tool.what}/{COUNT_UNITS[scen.kind]}'
-            self.fmt = (lambda v: f'{v:,.0f}') if tool.what == 'instr' else (
+            self.unit = f'{metric}/{COUNT_UNITS[scen.kind]}'
+            self.fmt = (lambda v: f'{v:,.0f}') if metric == 'instr' else (
                 lambda v: f'{v:.2f}')
         self.header = f'{scen.name} {self.unit}'
-        self.key = scen.name if tool is None else self.header   # in figures and the JSON
+        self.key = scen.name if metric is None else self.header   # in figures and the JSON
 
 
 def make_columns(args: argparse.Namespace) -> List[Column]:
     if not args.count:
         return [Column(sc) for sc in args.scenarios]
-    return [Column(sc, tool) for sc in args.scenarios
-            for tool in ([None] if sc.kind == 'idle' else count.TOOLS.values())]
+    return [Column(sc, metric) for sc in args.scenarios
+            for metric in ([None] if sc.kind == 'idle' else ['instr', 'syscalls'])]
 
 
 def table(columns: List[Column], variants: List[Variant], rounds: int, spread_pct: bool,
@@ -758,17 +775,14 @@ def command_line() -> str:
     return shlex.join([rel if not rel.startswith('..') else exe] + sys.argv)
 
 
-def estimate(args: argparse.Namespace, col: Column, warmup: float) -> float:
+def estimate(args: argparse.Namespace, sc: Scenario, warmup: float) -> float:
     """Rough seconds one step takes, for the progress note."""
-    sc = col.scen
     if sc.kind == 'idle':
         return 1.5 + sc.n * 0.0004
     if not args.count:
         return (args.duration + warmup + 0.6) + (0 if sc.kind == 'churn' else sc.n * 0.0004)
-    ops = sum(COUNT_OPS[sc.kind]) * args.count_scale
-    if col.tool is not None and col.tool.what == 'instr':   # startup under valgrind
-        return 2 * 6 + ops * (0.005 if sc.kind == 'churn' else 0.001)
-    return 2 * 1.5 + ops * (0.002 if sc.kind == 'churn' else 0.0005)
+    ops = sum(COUNT_OPS[sc.kind]) * args.count_scale     # 2 runs, each ~6 s to start
+    return 2 * 6 + ops * (0.003 if sc.kind == 'churn' else 0.0006)
 
 
 def main(argv: List[str]) -> int:
@@ -781,11 +795,8 @@ def main(argv: List[str]) -> int:
     checkouts: List[Checkout] = args.checkouts
     described: List[str] = []
     try:
-        if args.count:
-            for tool in count.TOOLS.values():
-                why = tool.missing()
-                if why:
-                    raise BenchError(f'--count needs {tool.name} ({why})')
+        if args.count and count.missing():
+            raise BenchError(f'--count needs valgrind ({count.missing()})')
         if not args.count or any(sc.kind == 'idle' for sc in args.scenarios):
             client = make_client(args, client_cpus)
         if any(v.checkout is not None for v in variants):
@@ -807,11 +818,11 @@ def main(argv: List[str]) -> int:
     logdir.mkdir(parents=True, exist_ok=True)
 
     warmup = min(1.0, args.duration / 5)
-    steps = [(r, col, v) for r in range(args.rounds) for col in columns for v in variants]
-    secs = sum(estimate(args, col, warmup) for _, col, _ in steps)
+    steps = [(r, sc, v) for r in range(args.rounds) for sc in args.scenarios for v in variants]
+    secs = sum(estimate(args, sc, warmup) for _, sc, _ in steps)
     progress = Progress(len(steps))
     about = f'{secs / 60:.0f} min' if secs >= 90 else f'{secs:.0f} s'
-    progress.note(f'bench: {len(variants)} servers x {len(columns)} figures x '
+    progress.note(f'bench: {len(variants)} servers x {len(args.scenarios)} scenarios x '
                   f'{args.rounds} round(s)' + ('' if args.count else
                                                f' of {args.duration:g} s') +
                   f', about {about}')
@@ -826,8 +837,8 @@ def main(argv: List[str]) -> int:
 
     figures: Dict[str, Dict[str, List[float]]] = {
         col.key: {v.key: [] for v in variants} for col in columns}
-    details: Dict[str, Dict[str, List[Any]]] = {
-        col.key: {v.key: [] for v in variants} for col in columns if col.tool}
+    details: Dict[str, Dict[str, List[Any]]] = {      # counted: how each figure was made
+        sc.name: {v.key: [] for v in variants} for sc in args.scenarios if sc.kind != 'idle'}
     verified = corrupt = errors = 0
     failures: List[str] = []
     dead: set = set()
@@ -835,45 +846,47 @@ def main(argv: List[str]) -> int:
     failed_cells: set = set()   # (column, variant) with a failed measurement
     if args.count and client_cpus:
         os.sched_setaffinity(0, client_cpus[:1])   # the count driver runs here, in run.py
-    for r, col, v in steps:
+    for r, sc, v in steps:
         progress.i += 1
-        what = f'{col.key} {v.key} round {r + 1}/{args.rounds}'
+        what = f'{sc.name} {v.key} round {r + 1}/{args.rounds}'
+        cols = [col for col in columns if col.scen is sc]
         if v.key in dead:
             progress.show(f'{what}: skipped (failed to start before)')
-            failed_cells.add((col.key, v.key))
+            failed_cells.update((col.key, v.key) for col in cols)
             continue
         progress.show(f'{what} ...')
-        log = logdir / f'{v.key}-{col.scen.name}-round{r + 1}.stderr'
+        log = logdir / f'{v.key}-{sc.name}-round{r + 1}.stderr'
         try:
-            if col.tool is not None:
-                res = count_figure(v, col.scen, col.tool, args.count_scale, server_cpu,
-                                   logdir)
-                details[col.key][v.key].append({k: res[k] for k in ('runs', 'detail')})
-                res['errors'] = 0
+            if args.count and sc.kind != 'idle':
+                res = count_figure(v, sc, args.count_scale, server_cpu, logdir)
+                details[sc.name][v.key].append({k: res[k] for k in ('runs', 'calls', 'gc')})
             else:
                 assert client is not None
-                res = measure(v, col.scen, client, server_cpu, args.duration, warmup, log)
+                res = measure(v, sc, client, server_cpu, args.duration, warmup, log)
+                res['values'] = {None: res['value']}
         except KeyboardInterrupt:
             progress.note('')
             failures.append(f'{what}: interrupted (the table has what was measured before)')
             break
         except BenchError as exc:
             failures.append(f'{what}: {exc}')
-            failed_cells.add((col.key, v.key))
+            failed_cells.update((col.key, v.key) for col in cols)
             if isinstance(exc, ServerStartError):
                 dead.add(v.key)
             progress.show(f'{what}: FAILED', done=True)
             progress.note(f'  {exc}')
             continue
-        figures[col.key][v.key].append(res['value'])
+        for col in cols:
+            figures[col.key][v.key].append(res['values'][col.metric])
         if res['stderr']:
-            noisy.append(f'{v.key}-{col.scen.name}')
+            noisy.append(f'{v.key}-{sc.name}')
         verified += res['verified']
         corrupt += res['corrupt']
         errors += res['errors']
         flag = f', {res["corrupt"]} CORRUPT bytes' if res['corrupt'] else ''
         flag += f', {res["errors"]} errors' if res['errors'] else ''
-        progress.show(f'{what}: {col.fmt(res["value"])} {col.unit}{flag}')
+        shown = ', '.join(f'{col.fmt(res["values"][col.metric])} {col.unit}' for col in cols)
+        progress.show(f'{what}: {shown}{flag}')
     if progress.tty and progress.width:
         sys.stderr.write('\n')
 
@@ -890,6 +903,7 @@ def main(argv: List[str]) -> int:
         f' of {args.duration:g} s (after {warmup:g} s of warm-up, not counted)' if timed else '')
     if args.count:
         print(count_note(args))
+        print(cycles_note(args, variants, details))
     if REFERENCE in args.servers:
         ref = dict((s[0], s[2]) for s in SERVERS)[REFERENCE]
         better = ('below 1: fewer per operation, or for KiB/conn less memory' if args.count
@@ -935,6 +949,19 @@ def main(argv: List[str]) -> int:
     return 1 if corrupt or failures else 0
 
 
+def cycles_note(args: argparse.Namespace, variants: List[Variant],
+                details: Dict[str, Dict[str, List[Any]]]) -> str:
+    """Which servers left objects in reference cycles behind, per operation."""
+    left = []
+    for sc in args.scenarios:
+        for v in variants:
+            got = [d['gc'] for d in details.get(sc.name, {}).get(v.key, [])]
+            if got and abs(statistics.median(got)) >= 0.005:
+                left.append(f'{v.key} {sc.name} {statistics.median(got):.2f}')
+    return ('Objects in reference cycles left per operation (freed by the final '
+            'collection): ' + (', '.join(left) if left else 'none, for every server') + '.')
+
+
 def count_note(args: argparse.Namespace) -> str:
     """How the counted figures were made, for the note under their table."""
     parts = []
@@ -951,10 +978,12 @@ def count_note(args: argparse.Namespace) -> str:
         else:
             parts.append(f'{sc.name}: {a1:,} and {b1:,} connections (connect, 64 B round '
                          f'trip, close), in waves of {a2}')
-    return ('Counted for the server process alone: user-space instructions under valgrind '
-            '--tool=callgrind, syscalls (every thread) under strace -f -c; each figure is '
+    return ('Counted for the server process alone, under valgrind --tool=callgrind '
+            '--trace-syscalls=yes: its user-space instructions and its syscalls (without '
+            'clock_gettime and the other calls the vDSO answers natively); each figure is '
             '(count2 - count1) / (ops2 - ops1) over two runs, so start-up and set-up '
-            'cancel out. ' + '; '.join(parts) + '.')
+            'cancel out. ' + '; '.join(parts) + '. The cyclic GC is off during a counted '
+            'run and makes one full collection at its end, which is counted.')
 
 
 # ==================================================================== the Python client
