@@ -904,6 +904,7 @@ def main(argv: List[str]) -> int:
     if args.count:
         print(count_note(args))
         print(cycles_note(args, variants, details))
+        print(calls_note(args, variants, details))
     if REFERENCE in args.servers:
         ref = dict((s[0], s[2]) for s in SERVERS)[REFERENCE]
         better = ('below 1: fewer per operation, or for KiB/conn less memory' if args.count
@@ -960,6 +961,24 @@ def cycles_note(args: argparse.Namespace, variants: List[Variant],
                 left.append(f'{v.key} {sc.name} {statistics.median(got):.2f}')
     return ('Objects in reference cycles left per operation (freed by the final '
             'collection): ' + (', '.join(left) if left else 'none, for every server') + '.')
+
+
+def calls_note(args: argparse.Namespace, variants: List[Variant],
+               details: Dict[str, Dict[str, List[Any]]]) -> str:
+    """Each counted server's syscalls per operation by name, most frequent first."""
+    lines = ['Syscalls per operation, by name:']
+    for sc in args.scenarios:
+        for v in variants:
+            runs = details.get(sc.name, {}).get(v.key, [])
+            if not runs:
+                continue
+            names = {name for d in runs for name in d['calls']}
+            med = {name: statistics.median(d['calls'].get(name, 0.0) for d in runs)
+                   for name in names}
+            shown = ', '.join(f'{name} {n:.2f}' for name, n in
+                              sorted(med.items(), key=lambda kv: (-kv[1], kv[0])) if n >= 0.01)
+            lines.append(f'  {sc.name} {v.key}: {shown}')
+    return '\n'.join(lines)
 
 
 def count_note(args: argparse.Namespace) -> str:
