@@ -4,6 +4,8 @@
     python bench/run.py                      # 3 rounds of 5 s, every scenario (about 8 min)
     python bench/run.py --quick              # 1 round, small scenarios, a few seconds each
     python bench/run.py --scenarios pp100,stream1 --servers greennet_seq,gevent --rounds 5
+    python bench/run.py --count              # counted figures that do not swing (~2 min)
+    python bench/run.py --count --checkout old=../old --checkout new=.   # before/after
 
 Each echo server in ``bench/servers/`` runs in its own process, pinned to one CPU; the load
 client runs pinned to another.  The client is ``loadclient.c``, built into ``bench/build/``
@@ -17,6 +19,12 @@ N connections, round trips/s), ``streamN`` (64 KiB chunks over N connections wit
 256 KiB in flight on each, MB/s echoed), ``churnN`` (connect, one 64 B round trip, close,
 N at a time, connections/s), ``idleN`` (the server's RSS growth per idle connection with
 N connections open, KiB).  See README.md.
+
+``--count`` replaces the rates by counts that do not depend on the machine's load: the
+server's user-space instructions and syscalls (under valgrind's callgrind) per round
+trip and per connection, each from two runs of different lengths (see
+``count.py``).  ``--checkout LABEL=DIR`` (repeatable) has the greennet servers import the
+greennet of another source tree, so that old and new code are measured in one run.
 
 Linux only (epoll, sched_setaffinity, /proc); 127.0.0.1 only.
 """
@@ -40,6 +48,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
+
+import count  # bench/count.py: this script's directory is first on sys.path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -266,23 +276,86 @@ class Client:
 
 # ==================================================================== one measurement
 
-def server_env() -> Dict[str, str]:
-    env = dict(os.environ)
-    if (ROOT / 'greennet' / '__init__.py').exists():   # a checkout: its greennet first
-        env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(ROOT), env.get('PYTHONPATH')]))
-    return env
+class Checkout:
+    """A greennet source tree that the greennet servers import (``--checkout LABEL=DIR``):
+    its directory goes first on their PYTHONPATH."""
+
+    def __init__(self, label: str, path: Optional[Path]) -> None:
+        self.label, self.path = label, path
+
+    def env(self) -> Dict[str, str]:
+        env = dict(os.environ)
+        if self.path is not None:
+            env['PYTHONPATH'] = os.pathsep.join(
+                filter(None, [str(self.path), env.get('PYTHONPATH')]))
+        return env
+
+    def check(self) -> str:
+        """Make sure the servers will import this checkout's greennet (and that its
+        modules are compiled, so no run pays for that); what it is, for the notes."""
+        code = 'import greennet, os; print(os.path.dirname(os.path.abspath(greennet.__file__)))'
+        try:
+            # from servers/: the first entry of sys.path is the one a server script has
+            proc = subprocess.run([sys.executable, '-c', code], env=self.env(),
+                                  cwd=HERE / 'servers', capture_output=True, text=True,
+                                  timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise BenchError(f'cannot import greennet: {exc}') from None
+        if proc.returncode != 0:
+            raise BenchError(f'cannot import greennet from {self.path or "the installed one"}'
+                             f': {proc.stderr.strip()[-300:]}')
+        found = Path(proc.stdout.strip())
+        if self.path is not None and found != (self.path / 'greennet').resolve():
+            raise BenchError(f'the servers would import greennet from {found}, not from '
+                             f'{self.path} (is it a checkout of greennet?)')
+        subprocess.run([sys.executable, '-m', 'compileall', '-q', str(found)],
+                       env=self.env(), capture_output=True, timeout=120)
+        where = self.path if self.path is not None else found.parent
+        rev = subprocess.run(['git', '-C', str(where), 'rev-parse', '--short', 'HEAD'],
+                             capture_output=True, text=True, timeout=30)
+        if rev.returncode != 0:
+            return f'{where} (not a git checkout)'
+        changed = subprocess.run(['git', '-C', str(where), 'status', '--porcelain',
+                                  '--untracked-files=no', '--', 'greennet'],
+                                 capture_output=True, text=True, timeout=30)
+        return f'{where} (commit {rev.stdout.strip()}' + (
+            ', with uncommitted changes in greennet/)' if changed.stdout.strip() else ')')
 
 
-def start_server(name: str, cpu: Optional[int], log: Path
+class Variant:
+    """One server as measured: its name and, for greennet's, the checkout it imports."""
+
+    def __init__(self, server: str, checkout: Optional[Checkout], tagged: bool) -> None:
+        self.server, self.checkout = server, checkout
+        label = dict((s[0], s[2]) for s in SERVERS)[server]
+        if checkout is not None and tagged:
+            self.key = f'{server}@{checkout.label}'
+            self.label = f'{label} [{checkout.label}]'
+        else:
+            self.key, self.label = server, label
+
+    def env(self) -> Dict[str, str]:
+        return self.checkout.env() if self.checkout is not None else dict(os.environ)
+
+
+def uses_greennet(server: str) -> bool:
+    """Whether a server imports greennet (and so is measured once per checkout)."""
+    return server.startswith('greennet')
+
+
+def start_server(name: str, cpu: Optional[int], log: Path, env: Dict[str, str],
+                 wrap: Any = None, timeout: float = SERVER_START_TIMEOUT
                  ) -> Tuple[subprocess.Popen, int, Any]:
-    """Start one echo server; (process, port, its stderr file) once it said READY."""
+    """Start one echo server (under ``wrap(argv)`` if given: a counting tool); (process,
+    port, its stderr file) once it said READY."""
     path = HERE / 'servers' / dict((s[0], s[1]) for s in SERVERS)[name]
+    argv = [sys.executable, str(path)]
     err = open(log, 'w+b')
-    proc = subprocess.Popen([sys.executable, str(path)], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=err, env=server_env(),
+    proc = subprocess.Popen(wrap(argv) if wrap else argv, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=err, env=env,
                             preexec_fn=child_setup(cpu))
     try:
-        line = Lines(proc, f'server {name}').next(SERVER_START_TIMEOUT)
+        line = Lines(proc, f'server {name}').next(timeout)
         m = re.fullmatch(r'READY (\d+)', line)
         if not m:
             raise BenchError(f'server {name} said {line!r} instead of READY <port>')
@@ -322,11 +395,12 @@ def one_round_trip(port: int) -> None:
             got += chunk
 
 
-def measure(server: str, scen: Scenario, client: Client, server_cpu: Optional[int],
+def measure(variant: Variant, scen: Scenario, client: Client, server_cpu: Optional[int],
             duration: float, warmup: float, log: Path) -> Dict[str, Any]:
-    """Start ``server``, run ``scen`` against it, stop it: the figure and the checks.
+    """Start the server, run ``scen`` against it, stop it: the figure and the checks.
     The server's stderr is kept in ``log`` if it wrote anything."""
-    proc, port, err = start_server(server, server_cpu, log)
+    server = variant.server
+    proc, port, err = start_server(server, server_cpu, log, variant.env())
     result: Dict[str, Any] = {}
     clients: List[Tuple[subprocess.Popen, Lines]] = []
     try:
@@ -374,6 +448,94 @@ def measure(server: str, scen: Scenario, client: Client, server_cpu: Optional[in
     return result
 
 
+# ==================================================================== counted figures
+
+COUNT_SERVERS = 'greennet_pipe,greennet_data,greennet_seq,gevent'
+COUNT_SCENARIOS = 'pp100,churn50,idle10k'
+COUNT_OPS = {'pp': (2000, 12000), 'churn': (200, 2200)}  # operations in the 2 runs, scale 1
+COUNT_UNITS = {'pp': 'rt', 'churn': 'conn'}
+COUNT_START_TIMEOUT = 180.0  # seconds for a server under valgrind to print READY
+COUNT_LOAD_TIMEOUT = 600.0   # seconds for the load of one counted run
+COUNT_EXIT_TIMEOUT = 60.0    # seconds for the tool to write its figures once stopped
+
+
+def count_loads(scen: Scenario, scale: float) -> List[Tuple[int, int]]:
+    """The driver's arguments for the two runs of a counted scenario: (connections,
+    waves of round trips) for ``ppN``, (connections, connections per wave) for
+    ``churnN``."""
+    lo, hi = (v * scale / scen.n for v in COUNT_OPS[scen.kind])
+    w1 = max(1, round(lo))
+    w2 = max(w1 + 1, round(hi))
+    if scen.kind == 'pp':
+        return [(scen.n, w1), (scen.n, w2)]
+    return [(w1 * scen.n, scen.n), (w2 * scen.n, scen.n)]
+
+
+def count_run(variant: Variant, scen: Scenario, load: Tuple[int, int],
+              server_cpu: Optional[int], logdir: Path, tag: str) -> Dict[str, Any]:
+    """One server under callgrind with an exact load; its totals once it is idle again."""
+    base = logdir / f'{variant.key}-{scen.name}-{tag}'
+    out = Path(f'{base}.callgrind')
+    env = variant.env()
+    env['PYTHONHASHSEED'] = '0'         # the same dict and set layouts in every run
+    # countsite/sitecustomize.py: no GC during the run, one full collection at SIGTERM
+    env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(HERE / 'countsite'),
+                                                      env.get('PYTHONPATH')]))
+    gc_out = Path(f'{base}.gc')
+    env['BENCH_COUNT_GC_OUT'] = str(gc_out)
+    proc, port, err = start_server(variant.server, server_cpu, Path(f'{base}.stderr'), env,
+                                   wrap=lambda argv: count.wrap(argv, out),
+                                   timeout=COUNT_START_TIMEOUT)
+    driver = count.Driver(port, COUNT_LOAD_TIMEOUT)
+    try:
+        fds = count.descriptors(proc.pid)   # valgrind runs the server in its own process
+        if scen.kind == 'pp':
+            ops = driver.pp(*load)
+        else:
+            ops = driver.churn(*load)
+        count.wait_idle(proc.pid, fds)
+        os.kill(proc.pid, signal.SIGTERM)   # sitecustomize: collect, write gc_out, exit
+        proc.wait(COUNT_EXIT_TIMEOUT)
+        instructions, calls = count.totals(out)
+        try:
+            freed = int(gc_out.read_text())
+        except (OSError, ValueError):
+            raise count.CountError('the server did not report its final garbage '
+                                   'collection (was countsite/sitecustomize.py loaded?)'
+                                   ) from None
+    except (OSError, subprocess.TimeoutExpired, count.CountError) as exc:
+        raise BenchError(f'{type(exc).__name__}: {exc}{tail(err)}') from None
+    finally:
+        stop(proc)
+        noisy = close_log(err)
+    for path in (out, Path(f'{out}.log'), gc_out):
+        path.unlink(missing_ok=True)
+    return {'ops': ops, 'instr': instructions, 'syscalls': sum(calls.values()),
+            'calls': calls, 'gc': freed, 'stderr': noisy,
+            'verified': driver.verified, 'corrupt': driver.corrupt}
+
+
+def count_figure(variant: Variant, scen: Scenario, scale: float, server_cpu: Optional[int],
+                 logdir: Path) -> Dict[str, Any]:
+    """The counts per operation, each (total2 - total1) / (ops2 - ops1) over two runs:
+    instructions, syscalls (and each syscall), objects left in reference cycles."""
+    a, b = (count_run(variant, scen, load, server_cpu, logdir, tag)
+            for load, tag in zip(count_loads(scen, scale), ('n1', 'n2'), strict=True))
+    ops = b['ops'] - a['ops']
+
+    def per_op(key: str) -> float:
+        return (b[key] - a[key]) / ops
+
+    calls = {name: (b['calls'].get(name, 0) - a['calls'].get(name, 0)) / ops
+             for name in sorted(set(a['calls']) | set(b['calls']))}
+    return {'values': {'instr': per_op('instr'), 'syscalls': per_op('syscalls')},
+            'gc': per_op('gc'),
+            'calls': {k: round(v, 3) for k, v in calls.items() if abs(v) >= 0.005},
+            'runs': [{k: r[k] for k in ('ops', 'instr', 'syscalls', 'gc')} for r in (a, b)],
+            'verified': a['verified'] + b['verified'], 'corrupt': a['corrupt'] + b['corrupt'],
+            'errors': 0, 'stderr': a['stderr'] or b['stderr']}
+
+
 # ==================================================================== the run
 
 class Progress:
@@ -400,6 +562,20 @@ class Progress:
         sys.stderr.flush()
 
 
+def parse_checkout(spec: str) -> Checkout:
+    """``LABEL=DIR`` or ``DIR`` (labelled with its last path component)."""
+    label, sep, path = spec.partition('=')
+    if not sep:
+        label, path = '', spec
+    where = Path(path).expanduser().resolve()
+    label = label or where.name
+    if not re.fullmatch(r'[A-Za-z0-9_.+-]+', label):
+        raise ValueError(f'--checkout {spec!r}: a label is letters, digits and _.+-')
+    if not (where / 'greennet' / '__init__.py').is_file():
+        raise ValueError(f'--checkout {spec!r}: {where} has no greennet/__init__.py')
+    return Checkout(label, where)
+
+
 def parse_args(argv: List[str]) -> argparse.Namespace:
     names = [s[0] for s in SERVERS]
     ap = argparse.ArgumentParser(
@@ -409,16 +585,32 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
         epilog=f'servers: {", ".join(names)}.  Scenarios: ppN (64 B ping-pong over N '
                'connections), streamN (64 KiB chunks over N connections), churnN (connect, '
                'one round trip, close; N in flight), idleN (server RSS per idle connection '
-               'with N open); N may end in k.')
+               'with N open); N may end in k.  --count: instructions and syscalls (under '
+               'valgrind) per round trip and per connection instead of rates.')
     ap.add_argument('--quick', action='store_true',
                     help=f'1 round of 1 s, scenarios {QUICK_SCENARIOS} (a smoke run)')
+    ap.add_argument('--count', action='store_true',
+                    help='counted figures that do not swing with the load: the server\'s '
+                         'user-space instructions and syscalls per operation (valgrind '
+                         '--tool=callgrind --trace-syscalls=yes), by the difference of two runs; '
+                         f'scenarios ppN, churnN, idleN (default {COUNT_SCENARIOS}), servers '
+                         f'{COUNT_SERVERS} by default, 1 round')
+    ap.add_argument('--count-scale', type=float, default=1.0, metavar='F',
+                    help='--count: operations in each run times F (default 1: '
+                         f'{COUNT_OPS["pp"][0]:,} and {COUNT_OPS["pp"][1]:,} round trips, '
+                         f'{COUNT_OPS["churn"][0]} and {COUNT_OPS["churn"][1]} connections)')
+    ap.add_argument('--checkout', action='append', metavar='[LABEL=]DIR',
+                    help='a greennet source tree for the greennet servers to import (first '
+                         'on their PYTHONPATH); give it twice or more to measure checkouts '
+                         'side by side, alternating, with a table of the changes (default: '
+                         'this checkout)')
     ap.add_argument('--duration', type=float, help='seconds counted per measurement '
                     '(default 5, quick 1)')
-    ap.add_argument('--rounds', type=int, help='rounds (default 3, quick 1); medians are '
-                    'taken over them')
+    ap.add_argument('--rounds', type=int, help='rounds (default 3, quick and count 1); '
+                    'medians are taken over them')
     ap.add_argument('--scenarios', help=f'comma-separated (default {DEFAULT_SCENARIOS}, '
                     f'quick {QUICK_SCENARIOS})')
-    ap.add_argument('--servers', default=','.join(names),
+    ap.add_argument('--servers',
                     help='comma-separated, in the order they take turns (default: all)')
     ap.add_argument('--client', choices=('auto', 'c', 'python'), default='auto',
                     help='load client: the C one (built with gcc on first use), the Python '
@@ -427,23 +619,34 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
                     help='processes of the Python client (default: one per client CPU)')
     ap.add_argument('--json', metavar='PATH', help='also write every figure to PATH')
     args = ap.parse_args(argv)
+    if args.count and args.quick:
+        ap.error('--quick is for the timed run; for a small count use --count-scale')
     args.duration = args.duration if args.duration is not None else (1.0 if args.quick else 5.0)
-    args.rounds = args.rounds if args.rounds is not None else (1 if args.quick else 3)
+    args.rounds = args.rounds if args.rounds is not None else (
+        1 if args.quick or args.count else 3)
     if not 0 < args.duration <= 600:
         ap.error('--duration must be in (0, 600]')
     if not 1 <= args.rounds <= 100:
         ap.error('--rounds must be 1..100')
+    if not 0 < args.count_scale <= 20:
+        ap.error('--count-scale must be in (0, 20]')
     if args.client_procs is not None and not 1 <= args.client_procs <= 256:
         ap.error('--client-procs must be 1..256')
+    default = COUNT_SCENARIOS if args.count else (
+        QUICK_SCENARIOS if args.quick else DEFAULT_SCENARIOS)
     try:
-        args.scenarios = [Scenario(s) for s in
-                          (args.scenarios or (QUICK_SCENARIOS if args.quick
-                                              else DEFAULT_SCENARIOS)).split(',') if s]
+        args.scenarios = [Scenario(s) for s in (args.scenarios or default).split(',') if s]
+        args.checkouts = [parse_checkout(c) for c in args.checkout or []]
     except ValueError as exc:
         ap.error(str(exc))
     if not args.scenarios or len({sc.name for sc in args.scenarios}) != len(args.scenarios):
         ap.error('--scenarios: name each scenario once')
-    args.servers = [s for s in args.servers.split(',') if s]
+    if args.count and any(sc.kind == 'stream' for sc in args.scenarios):
+        ap.error('--count: streamN is not counted (ppN, churnN and idleN are)')
+    if len({c.label for c in args.checkouts}) != len(args.checkouts):
+        ap.error('--checkout: give each checkout its own label (LABEL=DIR)')
+    servers = args.servers or (COUNT_SERVERS if args.count else ','.join(names))
+    args.servers = [s for s in servers.split(',') if s]
     unknown = [s for s in args.servers if s not in names]
     if len(set(args.servers)) != len(args.servers):
         ap.error('a server is named twice in --servers')
@@ -467,41 +670,103 @@ def make_client(args: argparse.Namespace, client_cpus: List[int]) -> Client:
     return client
 
 
-def table(args: argparse.Namespace, figures: Dict[str, Dict[str, List[float]]],
-          failed: set) -> str:
+def make_variants(args: argparse.Namespace) -> List[Variant]:
+    """The servers as measured: each greennet one once per checkout, in turn."""
+    tagged = bool(args.checkouts)
+    checkouts = args.checkouts or [Checkout('', ROOT if (
+        ROOT / 'greennet' / '__init__.py').exists() else None)]
+    out = []
+    for srv in args.servers:
+        for co in (checkouts if uses_greennet(srv) else [None]):
+            out.append(Variant(srv, co, tagged))
+    return out
+
+
+class Column:
+    """One column of the table: a scenario's figure (for a counted one, which count)."""
+
+    def __init__(self, scen: Scenario, metric: Optional[str] = None) -> None:
+        self.scen, self.metric = scen, metric
+        if metric is None:
+            self.unit, self.fmt = scen.unit, scen.fmt
+        else:
+            self.unit = f'{metric}/{COUNT_UNITS[scen.kind]}'
+            self.fmt = (lambda v: f'{v:,.0f}') if metric == 'instr' else (
+                lambda v: f'{v:.2f}')
+        self.header = f'{scen.name} {self.unit}'
+        self.key = scen.name if metric is None else self.header   # in figures and the JSON
+
+
+def make_columns(args: argparse.Namespace) -> List[Column]:
+    if not args.count:
+        return [Column(sc) for sc in args.scenarios]
+    return [Column(sc, metric) for sc in args.scenarios
+            for metric in ([None] if sc.kind == 'idle' else ['instr', 'syscalls'])]
+
+
+def table(columns: List[Column], variants: List[Variant], rounds: int, spread_pct: bool,
+          figures: Dict[str, Dict[str, List[float]]], failed: set) -> str:
     """The Markdown table of medians and ratios (and of spreads with several rounds)."""
-    label = dict((s[0], s[2]) for s in SERVERS)
-    head = ['server'] + [f'{sc.name} {sc.unit}' for sc in args.scenarios]
+    head = ['server'] + [col.header for col in columns]
     rows = [head, ['---'] * len(head)]
     spread = [head, ['---'] * len(head)]
-    for srv in args.servers:
-        row, srow = [label[srv]], [label[srv]]
-        for sc in args.scenarios:
-            vals = figures[sc.name][srv]
-            ref = figures[sc.name].get(REFERENCE, [])
+    for v in variants:
+        row, srow = [v.label], [v.label]
+        for col in columns:
+            vals = figures[col.key][v.key]
+            ref = figures[col.key].get(REFERENCE, [])
             if not vals:
-                cell = 'failed' if (sc.name, srv) in failed else 'not run'
+                cell = 'failed' if (col.key, v.key) in failed else 'not run'
                 row.append(cell)
                 srow.append(cell)
                 continue
             med = statistics.median(vals)
-            cell = sc.fmt(med)
-            if ref and srv != REFERENCE and statistics.median(ref) > 0:
+            cell = col.fmt(med)
+            if ref and v.key != REFERENCE and statistics.median(ref) > 0:
                 cell += f' ({med / statistics.median(ref):.2f})'
-            elif srv == REFERENCE:
+            elif v.key == REFERENCE:
                 cell += ' (1.00)'
             row.append(cell)
-            srow.append(f'{sc.fmt(min(vals))} – {sc.fmt(max(vals))}')
+            scell = f'{col.fmt(min(vals))} – {col.fmt(max(vals))}'
+            if spread_pct and med:
+                scell += f' ({(max(vals) - min(vals)) / med * 100:.1f} %)'
+            srow.append(scell)
         rows.append(row)
         spread.append(srow)
-
-    def render(rs: List[List[str]]) -> str:
-        return '\n'.join('| ' + ' | '.join(r) + ' |' for r in rs)
-
     out = render(rows)
-    if args.rounds > 1:
-        out += f'\n\nmin – max over the {args.rounds} rounds:\n\n' + render(spread)
+    if rounds > 1:
+        out += f'\n\nmin – max over the {rounds} rounds' + (
+            ' (and that spread in % of the median)' if spread_pct else '') + ':\n\n'
+        out += render(spread)
     return out
+
+
+def changes(columns: List[Column], variants: List[Variant], checkouts: List[Checkout],
+            figures: Dict[str, Dict[str, List[float]]]) -> str:
+    """Each greennet server's medians from the first checkout to each other one."""
+    first = checkouts[0]
+    head = ['server'] + [col.header for col in columns]
+    rows = [head, ['---'] * len(head)]
+    by_key = {v.key: v for v in variants}
+    for v in variants:
+        if v.checkout is None or v.checkout is first:
+            continue
+        old = by_key[f'{v.server}@{first.label}']
+        row = [f'{old.label.rsplit(" [", 1)[0]} [{first.label} -> {v.checkout.label}]']
+        for col in columns:
+            a, b = figures[col.key][old.key], figures[col.key][v.key]
+            if not a or not b:
+                row.append('-')
+                continue
+            ma, mb = statistics.median(a), statistics.median(b)
+            pct = f' ({(mb / ma - 1) * 100:+.1f} %)' if ma else ''
+            row.append(f'{col.fmt(ma)} -> {col.fmt(mb)}{pct}')
+        rows.append(row)
+    return render(rows)
+
+
+def render(rows: List[List[str]]) -> str:
+    return '\n'.join('| ' + ' | '.join(r) + ' |' for r in rows)
 
 
 def command_line() -> str:
@@ -510,15 +775,41 @@ def command_line() -> str:
     return shlex.join([rel if not rel.startswith('..') else exe] + sys.argv)
 
 
+def estimate(args: argparse.Namespace, sc: Scenario, warmup: float) -> float:
+    """Rough seconds one step takes, for the progress note."""
+    if sc.kind == 'idle':
+        return 1.5 + sc.n * 0.0004
+    if not args.count:
+        return (args.duration + warmup + 0.6) + (0 if sc.kind == 'churn' else sc.n * 0.0004)
+    ops = sum(COUNT_OPS[sc.kind]) * args.count_scale     # 2 runs, each ~6 s to start
+    return 2 * 6 + ops * (0.003 if sc.kind == 'churn' else 0.0006)
+
+
 def main(argv: List[str]) -> int:
     args = parse_args(argv)
     started = time.monotonic()
     server_cpu, client_cpus = cpu_plan()
+    variants = make_variants(args)
+    columns = make_columns(args)
+    client: Optional[Client] = None
+    checkouts: List[Checkout] = args.checkouts
+    described: List[str] = []
     try:
-        client = make_client(args, client_cpus)
+        if args.count and count.missing():
+            raise BenchError(f'--count needs valgrind ({count.missing()})')
+        if not args.count or any(sc.kind == 'idle' for sc in args.scenarios):
+            client = make_client(args, client_cpus)
+        if any(v.checkout is not None for v in variants):
+            for co in {id(v.checkout): v.checkout for v in variants if v.checkout}.values():
+                described.append((f'{co.label} = ' if co.label else '') + co.check())
     except BenchError as exc:
         print(f'bench: {exc}', file=sys.stderr)
         return 1
+    if server_cpu is None:
+        pin = 'one CPU: nothing pinned, client and server share it'
+    else:
+        pin = (f'servers on CPU {server_cpu}, client on CPU '
+               f'{",".join(map(str, client_cpus[:1 if args.count else client.procs]))}')
     biggest = max(sc.n for sc in args.scenarios)
     warn = raise_nofile(biggest + 1024)
     BUILD.mkdir(exist_ok=True)
@@ -527,61 +818,75 @@ def main(argv: List[str]) -> int:
     logdir.mkdir(parents=True, exist_ok=True)
 
     warmup = min(1.0, args.duration / 5)
-    steps = [(r, sc, srv) for r in range(args.rounds) for sc in args.scenarios
-             for srv in args.servers]
-    estimate = sum((1.5 if sc.kind == 'idle' else args.duration + warmup + 0.6)
-                   + (0 if sc.kind == 'churn' else sc.n * 0.0004)   # set-up: a round trip each
-                   for _, sc, _ in steps)
-    pin = (f'servers on CPU {server_cpu}, client on CPU '
-           f'{",".join(map(str, client_cpus[:client.procs]))}' if server_cpu is not None
-           else 'one CPU: nothing pinned, client and server share it')
+    steps = [(r, sc, v) for r in range(args.rounds) for sc in args.scenarios for v in variants]
+    secs = sum(estimate(args, sc, warmup) for _, sc, _ in steps)
     progress = Progress(len(steps))
-    about = f'{estimate / 60:.0f} min' if estimate >= 90 else f'{estimate:.0f} s'
-    progress.note(f'bench: {len(args.servers)} servers x {len(args.scenarios)} scenarios x '
-                  f'{args.rounds} round(s) of {args.duration:g} s, about {about}')
-    progress.note(f'bench: {client.note}; {pin}')
+    about = f'{secs / 60:.0f} min' if secs >= 90 else f'{secs:.0f} s'
+    progress.note(f'bench: {len(variants)} servers x {len(args.scenarios)} scenarios x '
+                  f'{args.rounds} round(s)' + ('' if args.count else
+                                               f' of {args.duration:g} s') +
+                  f', about {about}')
+    clients = '; '.join(filter(None, [
+        'counted loads from run.py itself (Python, exact operation counts)' if args.count
+        else '', (client.note + (' for idleN' if args.count else '')) if client else '']))
+    progress.note(f'bench: {clients}; {pin}')
+    for line in described:
+        progress.note(f'bench: greennet: {line}')
     if warn:
         progress.note(f'bench: warning: {warn}')
 
     figures: Dict[str, Dict[str, List[float]]] = {
-        sc.name: {srv: [] for srv in args.servers} for sc in args.scenarios}
+        col.key: {v.key: [] for v in variants} for col in columns}
+    details: Dict[str, Dict[str, List[Any]]] = {      # counted: how each figure was made
+        sc.name: {v.key: [] for v in variants} for sc in args.scenarios if sc.kind != 'idle'}
     verified = corrupt = errors = 0
     failures: List[str] = []
     dead: set = set()
     noisy: List[str] = []       # logs of servers that wrote to stderr
-    failed_cells: set = set()   # (scenario, server) with a failed measurement
-    for r, sc, srv in steps:
+    failed_cells: set = set()   # (column, variant) with a failed measurement
+    if args.count and client_cpus:
+        os.sched_setaffinity(0, client_cpus[:1])   # the count driver runs here, in run.py
+    for r, sc, v in steps:
         progress.i += 1
-        what = f'{sc.name} {srv} round {r + 1}/{args.rounds}'
-        if srv in dead:
+        what = f'{sc.name} {v.key} round {r + 1}/{args.rounds}'
+        cols = [col for col in columns if col.scen is sc]
+        if v.key in dead:
             progress.show(f'{what}: skipped (failed to start before)')
-            failed_cells.add((sc.name, srv))
+            failed_cells.update((col.key, v.key) for col in cols)
             continue
         progress.show(f'{what} ...')
+        log = logdir / f'{v.key}-{sc.name}-round{r + 1}.stderr'
         try:
-            log = logdir / f'{srv}-{sc.name}-round{r + 1}.stderr'
-            res = measure(srv, sc, client, server_cpu, args.duration, warmup, log)
+            if args.count and sc.kind != 'idle':
+                res = count_figure(v, sc, args.count_scale, server_cpu, logdir)
+                details[sc.name][v.key].append({k: res[k] for k in ('runs', 'calls', 'gc')})
+            else:
+                assert client is not None
+                res = measure(v, sc, client, server_cpu, args.duration, warmup, log)
+                res['values'] = {None: res['value']}
         except KeyboardInterrupt:
             progress.note('')
             failures.append(f'{what}: interrupted (the table has what was measured before)')
             break
         except BenchError as exc:
             failures.append(f'{what}: {exc}')
-            failed_cells.add((sc.name, srv))
+            failed_cells.update((col.key, v.key) for col in cols)
             if isinstance(exc, ServerStartError):
-                dead.add(srv)
+                dead.add(v.key)
             progress.show(f'{what}: FAILED', done=True)
             progress.note(f'  {exc}')
             continue
-        figures[sc.name][srv].append(res['value'])
+        for col in cols:
+            figures[col.key][v.key].append(res['values'][col.metric])
         if res['stderr']:
-            noisy.append(log.name)
+            noisy.append(f'{v.key}-{sc.name}')
         verified += res['verified']
         corrupt += res['corrupt']
         errors += res['errors']
         flag = f', {res["corrupt"]} CORRUPT bytes' if res['corrupt'] else ''
         flag += f', {res["errors"]} errors' if res['errors'] else ''
-        progress.show(f'{what}: {sc.fmt(res["value"])} {sc.unit}{flag}')
+        shown = ', '.join(f'{col.fmt(res["values"][col.metric])} {col.unit}' for col in cols)
+        progress.show(f'{what}: {shown}{flag}')
     if progress.tty and progress.width:
         sys.stderr.write('\n')
 
@@ -591,18 +896,33 @@ def main(argv: List[str]) -> int:
     except OSError:
         pass
     print()
-    print(table(args, figures, failed_cells))
+    print(table(columns, variants, args.rounds, args.count, figures, failed_cells))
     print()
-    timed = any(sc.kind != 'idle' for sc in args.scenarios)
+    timed = not args.count and any(sc.kind != 'idle' for sc in args.scenarios)
     what = f'Medians of {args.rounds} round(s)' + (
         f' of {args.duration:g} s (after {warmup:g} s of warm-up, not counted)' if timed else '')
+    if args.count:
+        print(count_note(args))
+        print(cycles_note(args, variants, details))
+        print(calls_note(args, variants, details))
     if REFERENCE in args.servers:
         ref = dict((s[0], s[2]) for s in SERVERS)[REFERENCE]
+        better = ('below 1: fewer per operation, or for KiB/conn less memory' if args.count
+                  else 'above 1: faster, or for KiB/conn more memory')
         print(f'{what}; in brackets the ratio to {ref} measured in the same run '
-              f'(above 1: faster, or for KiB/conn more memory).')
+              f'({better}).')
     else:
         print(f'{what}; no ratios without {REFERENCE} among the servers.')
-    print(f'Client: {client.note}; {pin}.')
+    if len(checkouts) > 1:
+        print()
+        print(f'From checkout {checkouts[0].label} to the other(s), medians (for rates + is '
+              'faster; for counts and KiB/conn + is more work or memory):')
+        print()
+        print(changes(columns, variants, checkouts, figures))
+        print()
+    for line in described:
+        print(f'greennet: {line}')
+    print(f'Client: {clients}; {pin}.')
     print(f'Checked: {verified:,} echoed bytes, {corrupt} corrupt; {errors} connection '
           f'errors.')
     print(f'Took {took:.0f} s.' if took >= 10 else f'Took {took:.1f} s.',
@@ -616,12 +936,73 @@ def main(argv: List[str]) -> int:
             print(f'  {failure.splitlines()[0]}')
     if args.json:
         with open(args.json, 'w') as out:
-            json.dump({'command': command_line(), 'client': client.note, 'pinning': pin,
-                       'duration': args.duration, 'rounds': args.rounds,
-                       'figures': figures, 'units': {sc.name: sc.unit for sc in args.scenarios},
+            json.dump({'command': command_line(), 'mode': 'count' if args.count else 'timed',
+                       'client': client.note if client else None, 'pinning': pin,
+                       'checkouts': described,
+                       'duration': None if args.count else args.duration,
+                       'count_scale': args.count_scale if args.count else None,
+                       'rounds': args.rounds, 'figures': figures,
+                       'units': {col.key: col.unit for col in columns},
+                       'labels': {v.key: v.label for v in variants},
+                       'counts': details,
                        'verified': verified, 'corrupt': corrupt, 'errors': errors,
                        'failures': failures, 'seconds': took}, out, indent=1)
     return 1 if corrupt or failures else 0
+
+
+def cycles_note(args: argparse.Namespace, variants: List[Variant],
+                details: Dict[str, Dict[str, List[Any]]]) -> str:
+    """Which servers left objects in reference cycles behind, per operation."""
+    left = []
+    for sc in args.scenarios:
+        for v in variants:
+            got = [d['gc'] for d in details.get(sc.name, {}).get(v.key, [])]
+            if got and abs(statistics.median(got)) >= 0.005:
+                left.append(f'{v.key} {sc.name} {statistics.median(got):.2f}')
+    return ('Objects in reference cycles left per operation (freed by the final '
+            'collection): ' + (', '.join(left) if left else 'none, for every server') + '.')
+
+
+def calls_note(args: argparse.Namespace, variants: List[Variant],
+               details: Dict[str, Dict[str, List[Any]]]) -> str:
+    """Each counted server's syscalls per operation by name, most frequent first."""
+    lines = ['Syscalls per operation, by name:']
+    for sc in args.scenarios:
+        for v in variants:
+            runs = details.get(sc.name, {}).get(v.key, [])
+            if not runs:
+                continue
+            names = {name for d in runs for name in d['calls']}
+            med = {name: statistics.median(d['calls'].get(name, 0.0) for d in runs)
+                   for name in names}
+            shown = ', '.join(f'{name} {n:.2f}' for name, n in
+                              sorted(med.items(), key=lambda kv: (-kv[1], kv[0])) if n >= 0.01)
+            lines.append(f'  {sc.name} {v.key}: {shown}')
+    return '\n'.join(lines)
+
+
+def count_note(args: argparse.Namespace) -> str:
+    """How the counted figures were made, for the note under their table."""
+    parts = []
+    for sc in args.scenarios:
+        if sc.kind == 'idle':
+            parts.append(f'{sc.name}: the server\'s RSS growth per idle connection with '
+                         f'{sc.n:,} open, measured natively as in the timed run')
+            continue
+        (a1, a2), (b1, b2) = count_loads(sc, args.count_scale)
+        if sc.kind == 'pp':
+            parts.append(f'{sc.name}: {a1 * a2:,} and {b1 * b2:,} round trips of 64 B over '
+                         f'{sc.n} connections, in waves of one on each (after a set-up '
+                         'round trip on each)')
+        else:
+            parts.append(f'{sc.name}: {a1:,} and {b1:,} connections (connect, 64 B round '
+                         f'trip, close), in waves of {a2}')
+    return ('Counted for the server process alone, under valgrind --tool=callgrind '
+            '--trace-syscalls=yes: its user-space instructions and its syscalls (without '
+            'clock_gettime and the other calls the vDSO answers natively); each figure is '
+            '(count2 - count1) / (ops2 - ops1) over two runs, so start-up and set-up '
+            'cancel out. ' + '; '.join(parts) + '. The cyclic GC is off during a counted '
+            'run and makes one full collection at its end, which is counted.')
 
 
 # ==================================================================== the Python client

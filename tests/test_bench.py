@@ -63,3 +63,50 @@ def test_bench_quick_run_prints_a_table(tmp_path: Path) -> None:
     assert data['corrupt'] == 0 and not data['failures']
     for name in SCENARIOS:                                # a figure for every cell
         assert all(len(v) == 1 for v in data['figures'][name].values()), report
+
+
+def _count_mode_missing() -> str | None:
+    """Why the count mode cannot run here (it runs the servers under valgrind)."""
+    if not sys.platform.startswith('linux'):
+        return 'bench/run.py is Linux only'
+    if not shutil.which('valgrind'):
+        return 'valgrind is not installed (the count mode runs the servers under callgrind)'
+    return None
+
+
+@pytest.mark.skipif(not RUN.exists(), reason='bench/ is not in this checkout')
+@pytest.mark.timeout(180)
+def test_bench_count_reports_instructions_and_syscalls_per_round_trip(
+        tmp_path: Path) -> None:
+    why = _count_mode_missing()
+    if why:
+        pytest.skip(why)
+    out = tmp_path / 'counts.json'
+    proc = subprocess.run(
+        [sys.executable, str(RUN), '--count', '--servers', 'greennet_pipe',
+         '--scenarios', 'pp10', '--count-scale', '0.1', '--json', str(out)],
+        capture_output=True, text=True, timeout=170)
+    report = f'stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}'
+    assert proc.returncode == 0, report
+    assert '| greennet Node style: pipe(sock) | ' in proc.stdout, report
+
+    data = json.loads(out.read_text())
+    assert data['mode'] == 'count' and data['corrupt'] == 0 and not data['failures']
+    [instr] = data['figures']['pp10 instr/rt']['greennet_pipe']
+    [calls] = data['figures']['pp10 syscalls/rt']['greennet_pipe']
+    assert 1e4 <= instr <= 1e7, report       # a Python echo: tens of thousands
+    assert 1 <= calls <= 50, report          # a recv and a send, and a share of epoll_wait
+    [counted] = data['counts']['pp10']['greennet_pipe']
+    first, second = counted['runs']
+    assert second['ops'] > first['ops'] and second['instr'] > first['instr'], report
+    assert counted['calls'].get('recvfrom', 0) >= 1, report   # each echo read once at least
+    assert counted['calls'].get('sendto', 0) >= 1, report     # and sent back
+
+
+@pytest.mark.skipif(not RUN.exists(), reason='bench/ is not in this checkout')
+def test_bench_refuses_a_checkout_without_greennet(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(RUN), '--count', '--checkout', f'old={tmp_path}'],
+        capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2
+    assert f'{tmp_path} has no greennet/__init__.py' in proc.stderr
