@@ -8,16 +8,16 @@ import pickle
 import shutil
 import socket as pysocket
 import struct
+import subprocess
 import time
 
 import gevent
 import pytest
 from gevent import socket as gsocket
-from gevent import subprocess as gsubprocess
 from gevent.event import AsyncResult, Event
 
 import greennet as net
-from conftest import DEADLINE
+from conftest import DEADLINE, wait_exit
 from greennet.errors import NodeValueError
 from greennet.proxy import (
     PP2_TYPE_ALPN,
@@ -619,9 +619,10 @@ class HAProxyProcess:
 
     def start(self):
         self.log = open(self.log_path, 'wb')
-        self.proc = gsubprocess.Popen([HAPROXY, '-db', '-f', str(self.config_path)],
-                                      stdin=gsubprocess.DEVNULL, stdout=self.log,
-                                      stderr=gsubprocess.STDOUT)
+        # the stdlib's Popen, not gevent's: see conftest.wait_exit
+        self.proc = subprocess.Popen([HAPROXY, '-db', '-f', str(self.config_path)],
+                                     stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
         deadline = time.monotonic() + DEADLINE
         while True:
             if self.proc.poll() is not None:
@@ -643,10 +644,10 @@ class HAProxyProcess:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=5)
-            except gsubprocess.TimeoutExpired:
+                wait_exit(self.proc, 5)
+            except subprocess.TimeoutExpired:
                 self.proc.kill()
-                self.proc.wait(timeout=5)
+                wait_exit(self.proc, 5)
         if self.log is not None:
             self.log.close()
 
