@@ -1193,6 +1193,18 @@ class Socket(EventEmitter):
         """The OS descriptor, for code that needs it (-1 once closed)."""
         return self._sock.fileno() if self._sock is not None else -1
 
+    def makefile(self, mode: str = 'r', buffering: Optional[int] = None, **kwargs: Any) -> Any:
+        """``socket.makefile()`` for a greennet socket: an ``io`` file over its sequential
+        reads and writes; closing it leaves the socket open (see :mod:`greennet.stdlib`)."""
+        from .stdlib import makefile
+        return makefile(self, mode, buffering, **kwargs)
+
+    def as_stdlib_socket(self) -> Any:
+        """A view of this socket shaped like a connected stdlib ``socket.socket`` (recv,
+        sendall, settimeout, makefile...), on the same buffers (see :mod:`greennet.stdlib`)."""
+        from .stdlib import StdlibSocket
+        return StdlibSocket(self)
+
     def __repr__(self) -> str:
         where = self._peer if self._peer is not None else self._host
         return f'<greennet.Socket {self.readyState} {where!r}>'
