@@ -167,6 +167,34 @@ def test_makefile_rejects_what_socket_makefile_rejects(start_server, connect, mo
     result.get(timeout=DEADLINE)
 
 
+def test_a_greennet_socket_has_makefile_on_either_side(start_server, connect):
+    def body(sock):
+        with sock.makefile('rwb') as f:           # the server side
+            f.write(f.readline().upper())
+        sock.end()
+
+    server, result = handled(start_server, body)
+    client = connect(server)
+    f = client.makefile('rwb', buffering=0)       # and a client from net.connect()
+    f.write(b'both sides\n')
+    assert f.read() == b'BOTH SIDES\n'
+    result.get(timeout=DEADLINE)
+
+
+def test_as_stdlib_socket_is_a_view_on_the_same_socket(start_server, connect):
+    def body(sock):
+        view = sock.as_stdlib_socket()
+        assert isinstance(view, StdlibSocket) and view.greennet_socket is sock
+        view.sendall(view.recv(100))
+        view.close()
+
+    server, result = handled(start_server, body)
+    client = connect(server)
+    client.write(b'through the view')
+    assert client.read() == b'through the view'
+    result.get(timeout=DEADLINE)
+
+
 # ==================================================================== the view
 
 def test_recv_and_sendall_round_trip(start_server, connect):
