@@ -339,22 +339,10 @@ def _handle_stop_signals(callback: Callable[[], Any]) -> List[Any]:
 
 
 def _shutdown(server: Any, grace: float, force: Any) -> int:
-    """``server.shutdown(grace)``, cut short by ``force`` (a second signal)."""
-    import gevent
-    open_now = server.getConnections()
-    if open_now:
-        log.info('stopping: waiting up to %g s for %d open connection%s',
-                 grace, open_now, '' if open_now == 1 else 's')
-    graceful = gevent.spawn(server.shutdown, grace)
-    gevent.wait([graceful, force], count=1)
-    cut = 0
-    if not graceful.ready():
-        log.info('second signal: cutting the open connections')
-        cut += server.shutdown(0)
-    cut += graceful.get()
-    if cut:
-        log.info('cut %d connection%s still open', cut, '' if cut == 1 else 's')
-    return int(cut)
+    """``server.shutdown(grace)``, cut short by ``force`` (a second signal), saying what
+    it does; the same stop as ``net.run(grace=...)``'s."""
+    from ._run import stop_servers
+    return stop_servers([server], grace, force, log.info)
 
 
 def run_server(handler: Callable[[Any], Any], listen: Dict[str, Any], grace: float,
