@@ -25,6 +25,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 from gevent import Greenlet, get_hub
 from gevent.event import Event
 
+from . import _run
 from ._options import is_int, is_number, pep8_aliases, validate_int, validate_port
 from ._options import options as _options
 from ._workers import run_in_worker
@@ -173,8 +174,7 @@ class Server(EventEmitter):
             self._error = error
             self._closed_event.set()
         else:
-            log.error('unhandled error on %r: %s', self, error,
-                      exc_info=(type(error), error, error.__traceback__))
+            _run.report_unhandled(self, error)     # logged, and raised by net.run()
 
     # ================================================================ listen
     def listen(self, *args: Any, **kwargs: Any) -> 'Server':
@@ -284,6 +284,7 @@ class Server(EventEmitter):
         self._accept_paused = False
         self._accept_io.start(self._on_acceptable)
         log.debug('server listening on %r (backlog %d)', self.address(), backlog)
+        _run.server_listening(self)                # net.run(grace=...) stops it
         self._post(self._emit_listening)
 
     def _emit_listening(self) -> None:

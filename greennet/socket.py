@@ -34,7 +34,7 @@ from gevent._hub_primitives import Waiter
 from gevent.timeout import Timeout
 from greenlet import getcurrent
 
-from . import _encoding
+from . import _encoding, _run
 from ._options import is_int, pep8_aliases, validate_timeout_ms
 from ._options import options as _options
 from ._workers import run_in_worker
@@ -911,8 +911,8 @@ class Socket(EventEmitter):
             self._log_error(error)
 
     def _log_error(self, error: BaseException) -> None:
-        log.error('unhandled error on %r: %s', self, error,
-                  exc_info=(type(error), error, error.__traceback__))
+        # logged; net.run() raises it too, unless this is a server's connection
+        _run.report_unhandled(self, error, fatal=self._server is None)
 
     def _emit_close(self, had_error: bool) -> None:
         self._closed = True
