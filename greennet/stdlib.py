@@ -457,6 +457,8 @@ class HandlerServer:
         self.__dict__.update(attributes)
 
     def _arrived_at(self, address: Any) -> None:
+        if address is None:
+            return
         self.server_address = address
         if isinstance(address, tuple):
             self.server_name, self.server_port = address[0], address[1]
@@ -490,6 +492,16 @@ def _takes_socket_and_address(target: Any) -> bool:
     return required == 2
 
 
+def _address_or_none(get: Callable[[], Any]) -> Any:
+    """An address of a connection that may be gone already (a client that connected and
+    reset at once): its handler then reads the end of the stream, as a stdlib server's
+    handler does."""
+    try:
+        return get()
+    except OSError:
+        return None
+
+
 def serve_handler(target: Any, **server_attributes: Any) -> Callable[[Any], None]:
     """A 'connection' listener that runs legacy per-connection code unchanged, in the
     connection's own greenlet:
@@ -515,8 +527,8 @@ def serve_handler(target: Any, **server_attributes: Any) -> Callable[[Any], None
 
         def run_request_handler(sock: Any) -> None:
             request = StdlibSocket(sock)
-            client_address = request.getpeername()
-            server._arrived_at(request.getsockname())
+            client_address = _address_or_none(request.getpeername)
+            server._arrived_at(_address_or_none(request.getsockname))
             target(request, client_address, server)
             with contextlib.suppress(OSError):      # socketserver's shutdown_request()
                 request.shutdown(_socket.SHUT_WR)
@@ -533,7 +545,7 @@ def serve_handler(target: Any, **server_attributes: Any) -> Callable[[Any], None
     def run_function(sock: Any) -> None:
         request = StdlibSocket(sock)
         try:
-            target(request, request.getpeername())
+            target(request, _address_or_none(request.getpeername))
         finally:
             request.close()
 

@@ -533,6 +533,28 @@ def test_a_handler_that_raises_costs_its_own_connection_only(start_tcp_server, c
                for r in caplog.records)
 
 
+def test_a_handler_for_a_connection_already_gone_reads_the_end_quietly(start_server, connect,
+                                                                       endpoint, caplog):
+    seen = AsyncResult()
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self):
+            seen.set((self.client_address, self.rfile.read()))
+
+    server = start_server(lambda sock: sock.destroy())   # gone before the handler runs
+    server.on('connection', serve_handler(Handler))
+    with caplog.at_level(logging.ERROR, logger='greennet'):
+        client = connect(server)
+        client.wait_connected(DEADLINE)
+        address, data = seen.get(timeout=DEADLINE)
+        assert client.read() == b''
+    assert data == b'' and caplog.records == []
+    if endpoint.transport == 'tcp':                # read at accept, as Node caches it
+        assert address == ('127.0.0.1', client.localPort)
+    else:
+        assert address is None
+
+
 def test_connection_listener_adapts_legacy_targets_and_leaves_node_handlers_alone():
     def node_style(sock):
         pass
