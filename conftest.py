@@ -177,6 +177,22 @@ def _no_greenlet_left_running() -> Any:
     gevent.sleep(0)
 
 
+def wait_exit(popen: subprocess.Popen, timeout: float = DEADLINE) -> int:
+    """``popen.wait(timeout)`` that lets the other greenlets of this process run
+    (servers the child talks to): the stdlib's wait() would block the hub.
+
+    Children are started with the stdlib's ``subprocess``, never ``gevent.subprocess``:
+    gevent's calls ``fork()``, and the test process has threads (gevent's resolver
+    pool), so the child could deadlock (3.12 warns: "multi-threaded, use of fork()");
+    the stdlib's spawns with ``vfork``/``posix_spawn`` and ``exec``s at once."""
+    deadline = time.monotonic() + timeout
+    while popen.poll() is None:
+        if time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(popen.args, timeout)
+        gevent.sleep(0.01)
+    return popen.returncode
+
+
 class Command:
     """A command running in the background, its output lines collected as they come."""
 
@@ -185,12 +201,17 @@ class Command:
                                       stdin=subprocess.DEVNULL, env=env, **kwargs)
         self.lines: Dict[str, Any] = {'stdout': queue.Queue(), 'stderr': queue.Queue()}
         self.seen: Dict[str, List[str]] = {'stdout': [], 'stderr': []}
-        for name in self.lines:
-            threading.Thread(target=self._pump, args=(name,), daemon=True).start()
+        self._pumps = [threading.Thread(target=self._pump, args=(name,), daemon=True)
+                       for name in self.lines]
+        for pump in self._pumps:
+            pump.start()
 
     def _pump(self, name: str) -> None:
-        for raw in getattr(self.popen, name):
-            self.lines[name].put(raw.decode('utf-8', 'replace').rstrip('\n'))
+        # The pump closes the pipe it drained: it alone reads it, and may still be
+        # reading after stop() (a grandchild, such as a prefork worker, can hold it open).
+        with getattr(self.popen, name) as stream:
+            for raw in stream:
+                self.lines[name].put(raw.decode('utf-8', 'replace').rstrip('\n'))
         self.lines[name].put(None)
 
     def expect(self, pattern: str, stream: str = 'stdout', timeout: float = DEADLINE) -> Any:
@@ -220,7 +241,8 @@ class Command:
         self.popen.send_signal(signum)
 
     def stop(self) -> None:
-        """SIGTERM, then SIGKILL if it does not exit within the deadline."""
+        """SIGTERM, then SIGKILL if it does not exit within the deadline; then wait
+        (bounded) for its output to be drained and the pipes closed."""
         if self.popen.poll() is None:
             self.popen.send_signal(signal.SIGTERM)
             try:
@@ -228,3 +250,5 @@ class Command:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait(DEADLINE)
+        for pump in self._pumps:
+            pump.join(DEADLINE)

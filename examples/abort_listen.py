@@ -20,7 +20,7 @@ Run it::
 
     python examples/abort_listen.py [PORT]
 
-and, within the 2 seconds, ``nc localhost 8124`` gets a greeting; afterwards the
+and, within the 2 seconds, ``python -m greennet connect localhost 8124`` gets a greeting; afterwards the
 connection is refused.
 """
 import sys

@@ -20,7 +20,7 @@ connection is answered 'goodbye\\n' and closed.
 Run it and connect to the port it prints::
 
     python examples/address_server.py
-    nc localhost <port>
+    python -m greennet connect localhost <port>
 """
 import signal
 import sys

@@ -22,7 +22,7 @@ Run it::
     python examples/eaddrinuse_retry.py [PORT [HOST]]   # 8124 and 127.0.0.1 by default
 
 It prints 'Address in use, retrying...' once or twice, then 'server listening on
-...'; then ``nc localhost 8124`` gets a greeting.  Stop it with Ctrl-C.
+...'; then ``python -m greennet connect localhost 8124`` gets a greeting.  Stop it with Ctrl-C.
 """
 import signal
 import sys

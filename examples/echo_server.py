@@ -17,7 +17,7 @@ Run it::
 
     python examples/echo_server.py [PORT [HOST]]     # PORT defaults to 8124
 
-and try it with ``nc localhost 8124`` (or ``telnet localhost 8124``), or with
+and try it with ``python -m greennet connect localhost 8124``, or with
 ``python examples/echo_client.py``.  Stop it with Ctrl-C.
 """
 import signal

@@ -15,7 +15,7 @@ Run it::
 
     python examples/line_chat.py [PORT]      # PORT defaults to 8124
 
-then, in two or more terminals, ``nc localhost 8124``: type a nickname, then lines.
+then, in two or more terminals, ``python -m greennet connect localhost 8124``: type a nickname, then lines.
 """
 import signal
 import sys

@@ -20,7 +20,8 @@ Run it::
 
     python examples/sequential_echo.py [PORT]
 
-and try ``nc localhost 8124`` (type lines, Ctrl-D to finish) and ``nc localhost 8125``.
+and try ``python -m greennet connect localhost 8124`` (type lines, Ctrl-D to finish)
+and ``python -m greennet connect localhost 8125``.
 """
 import signal
 import sys

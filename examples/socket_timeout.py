@@ -18,7 +18,7 @@ Run it::
 
     python examples/socket_timeout.py [PORT]      # PORT defaults to 8124
 
-and ``nc localhost 8124``: type a few lines, then wait.
+and ``python -m greennet connect localhost 8124``: type a few lines, then wait.
 """
 import signal
 import sys

@@ -10,7 +10,8 @@ Run it::
 
     python examples/unix_echo_server.py [PATH]      # PATH defaults to /tmp/echo.sock
 
-and try it with ``nc -U /tmp/echo.sock`` or ``python examples/unix_echo_client.py``.
+and try it with ``python -m greennet connect --path /tmp/echo.sock`` or
+``python examples/unix_echo_client.py``.
 Stop it with Ctrl-C.
 
 As in Node, listening on a path that already exists fails with EADDRINUSE: this

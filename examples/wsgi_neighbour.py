@@ -18,7 +18,7 @@ the other.  Run it::
 
     python examples/wsgi_neighbour.py [ECHO_PORT [HTTP_PORT]]
 
-then connect a few clients (``nc localhost 8124``), type something, and ask::
+then connect a few clients (``python -m greennet connect localhost 8124``), type something, and ask::
 
     curl http://localhost:8080/
 

@@ -10,11 +10,9 @@ milliseconds wherever Node takes them, Node's error codes on Python exceptions.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
-import gevent as _gevent
-
-from . import errors
+from . import _run, errors
 from ._options import SOCKET_OPTIONS as _SOCKET_OPTIONS
 from ._options import module_aliases as _module_aliases
 from .abort import AbortController, AbortSignal
@@ -56,10 +54,18 @@ def createConnection(*args: Any, **kwargs: Any) -> Socket:
 connect = createConnection
 
 
-def run() -> None:
+def run(grace: Optional[float] = None) -> None:
     """Run until no ref'd server, socket or timer is left, as a Node process does
-    before it exits (this is ``gevent.wait()``)."""
-    _gevent.wait()
+    before it exits (this is ``gevent.wait()``).
+
+    Raises the first 'error' no listener took, of a server (``listen()`` failed) or of a
+    socket that is not a server's connection (``connect()`` failed), at once, as Node
+    exits 1 on it; a server's connections' errors are logged and the server goes on.
+    With ``grace`` (seconds), SIGINT (Ctrl-C) and SIGTERM stop every server gracefully:
+    no new connections, open ones get ``grace`` seconds to finish, the rest are cut,
+    what was done is said, and ``run()`` returns (a second signal cuts at once).
+    """
+    _run.run(grace)
 
 
 __all__ = [

@@ -15,6 +15,9 @@ The contract, as Node v20/v22 behaves (each point checked against ``node``):
   and its IPv4-mapped IPv6 form (``::ffff:a.b.c.d``) are the same address to every rule,
   as in Node.  ``check()`` never raises for an address that does not parse: it is simply
   not blocked.
+* ``format_ip(address)`` prints an address the one way greennet reports every address
+  (``remoteAddress``, PROXY headers, ``SocketAddress``...): as Node and ``inet_ntop``
+  print it, whatever the Python version.
 
 ``None`` stands for JavaScript's ``undefined``: an option or ``type`` given as ``None``
 takes its default.
@@ -24,14 +27,15 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple, Union
 
 from ._options import options as merge_options
 from ._options import pep8_aliases, validate_int, validate_port
 from ._whatwg import host_and_port
-from .errors import NodeValueError, invalid_arg_type, invalid_arg_value, out_of_range
+from .errors import NodeValueError, invalid_arg_type, invalid_arg_value, node_error, out_of_range
 
-__all__ = ['isIP', 'isIPv4', 'isIPv6', 'is_ip', 'is_ipv4', 'is_ipv6', 'SocketAddress', 'BlockList']
+__all__ = ['isIP', 'isIPv4', 'isIPv6', 'is_ip', 'is_ipv4', 'is_ipv6', 'SocketAddress', 'BlockList',
+           'format_ip']
 
 _FAMILIES = ('ipv4', 'ipv6')
 _ZONE_ID = re.compile(r'[0-9a-zA-Z.:-]+')    # what Node's isIPv6 accepts after '%'
@@ -98,7 +102,10 @@ def _parse(address: str, family: str) -> Optional[int]:
 
 def _format(ip: int, family: str) -> str:
     """The address as Node (``inet_ntop``) prints it: IPv4-mapped and IPv4-compatible
-    IPv6 addresses end in dot-decimal, as in ``::ffff:1.2.3.4`` and ``::1.2.3.4``."""
+    IPv6 addresses end in dot-decimal, as in ``::ffff:1.2.3.4`` and ``::1.2.3.4``.
+
+    Not ``str(ipaddress.IPv6Address)``: that prints ``::ffff:c000:201`` up to Python 3.12
+    and ``::ffff:192.0.2.1`` from 3.13 on, and ``::102:304`` for ``::1.2.3.4`` on all."""
     if family == 'ipv4':
         return str(ipaddress.IPv4Address(ip))
     high, low = ip >> 32, ipaddress.IPv4Address(ip & 0xFFFFFFFF)
@@ -107,6 +114,36 @@ def _format(ip: int, family: str) -> str:
     if high == 0 and ip >> 16:                  # ::a.b.c.d, but ::1 and ::203 stay hex
         return f'::{low}'
     return ipaddress.IPv6Address(ip).compressed
+
+
+def format_ip(address: Union[str, bytes, bytearray, memoryview]) -> str:
+    """An IP address as greennet reports every address, which is how Node and
+    ``inet_ntop`` print it, on every Python version: IPv4 in dot-decimal; IPv6 in lower
+    case with the longest run of zero groups compressed (RFC 5952), except that an
+    IPv4-mapped or IPv4-compatible address ends in dot-decimal (``::ffff:192.0.2.1``,
+    ``::192.0.2.1``).
+
+    ``address`` is the text of an address in any form ``inet_pton`` reads (an IPv6 zone
+    id, ``%eth0``, is dropped, as Node's ``SocketAddress`` drops it) or the packed
+    address (4 bytes for IPv4, 16 for IPv6).  Anything else raises
+    ERR_INVALID_IP_ADDRESS (a ``ValueError``); a value that is neither text nor bytes
+    raises ERR_INVALID_ARG_TYPE."""
+    if isinstance(address, (bytes, bytearray, memoryview)):
+        packed = bytes(address)
+        if len(packed) == 4:
+            return _format(int.from_bytes(packed, 'big'), 'ipv4')
+        if len(packed) == 16:
+            return _format(int.from_bytes(packed, 'big'), 'ipv6')
+        raise node_error('ERR_INVALID_IP_ADDRESS', repr(packed))
+    if not isinstance(address, str):
+        raise invalid_arg_type('address', 'of type string or an instance of Buffer', address)
+    ip = _parse_ipv4(address)
+    if ip is not None:
+        return _format(ip, 'ipv4')
+    ip = _parse(address, 'ipv6')
+    if ip is not None:
+        return _format(ip, 'ipv6')
+    raise node_error('ERR_INVALID_IP_ADDRESS', address)
 
 
 def _family_of(type: Any) -> str:

@@ -20,6 +20,7 @@ import argparse
 import importlib
 import logging
 import os
+import shlex
 import signal as _signal
 import sys
 from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence
@@ -109,7 +110,7 @@ one process or in N worker processes that share the port.
 
 _MAIN_EPILOG = """\
 examples:
-  greennet echo                                  # then, elsewhere: nc localhost 8124
+  greennet echo                                  # then: greennet connect localhost 8124
   echo hello | greennet connect localhost 8124   # prints: hello
   greennet serve myapp:handle --port 9000 --workers 4
 
@@ -130,7 +131,7 @@ _ECHO_DESCRIPTION = """\
 Run an echo server: every byte a client sends comes back to it, until the client
 ends the connection.  It prints one line once listening, e.g.
 
-  greennet echo server listening on 127.0.0.1:8124 (try: nc localhost 8124)
+  greennet echo server listening on 127.0.0.1:8124 (try: python -m greennet connect localhost 8124)
 
 and serves until SIGTERM or Ctrl-C.  It listens on 127.0.0.1 unless --host says
 otherwise (--host 0.0.0.0 or --host :: to accept connections from other machines).
@@ -141,7 +142,7 @@ examples:
   greennet echo                          # 127.0.0.1:8124
   greennet echo --port 0                 # any free port; the line printed says which
   greennet echo --host :: --port 7       # every interface, IPv6 and IPv4
-  greennet echo --path /tmp/echo.sock    # a Unix socket: nc -U /tmp/echo.sock
+  greennet echo --path /tmp/echo.sock    # a Unix socket: greennet connect --path /tmp/echo.sock
 """
 
 _CONNECT_DESCRIPTION = """\
@@ -172,6 +173,12 @@ Node 'connection' listener, returning does not close the connection: end it with
 sock.end() when done.  An exception in FUNCTION closes that connection only and is
 logged with its traceback.
 
+Code written for blocking sockets runs unchanged: a gevent-style FUNCTION(socket,
+address) (gevent's StreamServer) gets a stdlib-shaped socket (recv, sendall,
+makefile...) and the client's address, and the connection is closed when it returns;
+MODULE:CLASS may name a socketserver request handler (a StreamRequestHandler or
+BaseRequestHandler subclass, such as http.server's), run as socketserver runs it.
+
 With --workers N, a supervisor starts N worker processes (each a 'python -m greennet
 serve' with its own hub) that listen on the same port with SO_REUSEPORT, so the
 kernel spreads connections among them.  A worker that dies is replaced, after a
@@ -186,10 +193,21 @@ a handler, in myapp.py:
           sock.write(line.upper())
       sock.end()
 
+or, written for blocking sockets (gevent's StreamServer, socketserver):
+  def legacy(sock, address):            # sock: recv, sendall, makefile...
+      for line in sock.makefile('rb'):
+          sock.sendall(line.upper())
+
+  class Upper(socketserver.StreamRequestHandler):
+      def handle(self):
+          for line in self.rfile:
+              self.wfile.write(line.upper())
+
 examples:
   greennet serve myapp:handle --port 9000
   greennet serve myapp:handle --port 9000 --workers 4 --grace 30
   greennet serve myapp:handle --path /run/myapp.sock
+  greennet serve myapp:Upper --port 9000    # a socketserver handler class
   PYTHONPATH=src greennet serve myapp.server:handle --port 0 --monkey-patch
 """
 
@@ -279,13 +297,29 @@ def _format_address(address: Any) -> str:
     return str(address)
 
 
+def _self_command() -> str:
+    """How to run greennet from a shell here, as a user can paste it: ``python -m
+    greennet`` when ``python`` is this interpreter (an activated venv), else this
+    interpreter's path (relative when shorter: ``.venv/bin/python -m greennet``)."""
+    import shutil
+    python = sys.executable
+    on_path = shutil.which('python')
+    if on_path is not None and os.path.abspath(on_path) == os.path.abspath(python):
+        return 'python -m greennet'
+    relative = os.path.relpath(python)
+    if len(relative) < len(python):
+        python = relative if os.sep in relative else os.path.join(os.curdir, relative)
+    return f'{shlex.quote(python)} -m greennet'
+
+
 def _try_hint(address: Any) -> str:
+    """The command that talks to the server at ``address`` (always there, unlike nc)."""
     if isinstance(address, dict):
         host = address['address']
         if host in ('127.0.0.1', '::1', '0.0.0.0', '::'):
             host = 'localhost'
-        return f"nc {host} {address['port']}"
-    return f'nc -U {address}'
+        return f"{_self_command()} connect {shlex.quote(host)} {address['port']}"
+    return f'{_self_command()} connect --path {shlex.quote(str(address))}'
 
 
 def _listen_options(args: argparse.Namespace) -> Dict[str, Any]:
@@ -305,22 +339,10 @@ def _handle_stop_signals(callback: Callable[[], Any]) -> List[Any]:
 
 
 def _shutdown(server: Any, grace: float, force: Any) -> int:
-    """``server.shutdown(grace)``, cut short by ``force`` (a second signal)."""
-    import gevent
-    open_now = server.getConnections()
-    if open_now:
-        log.info('stopping: waiting up to %g s for %d open connection%s',
-                 grace, open_now, '' if open_now == 1 else 's')
-    graceful = gevent.spawn(server.shutdown, grace)
-    gevent.wait([graceful, force], count=1)
-    cut = 0
-    if not graceful.ready():
-        log.info('second signal: cutting the open connections')
-        cut += server.shutdown(0)
-    cut += graceful.get()
-    if cut:
-        log.info('cut %d connection%s still open', cut, '' if cut == 1 else 's')
-    return int(cut)
+    """``server.shutdown(grace)``, cut short by ``force`` (a second signal), saying what
+    it does; the same stop as ``net.run(grace=...)``'s."""
+    from ._run import stop_servers
+    return stop_servers([server], grace, force, log.info)
 
 
 def run_server(handler: Callable[[Any], Any], listen: Dict[str, Any], grace: float,
@@ -408,8 +430,11 @@ def _cmd_echo(args: argparse.Namespace) -> int:
 
 # ==================================================================== serve
 
-def load_handler(spec: str) -> Callable[[Any], Any]:
-    """The function ``'package.module:name'`` (``name`` may be dotted) names.
+def load_handler(spec: str) -> Callable[..., Any]:
+    """The 'connection' listener for ``'package.module:name'`` (``name`` may be dotted):
+    the function it names, or for code written for blocking sockets (a gevent-style
+    ``handle(socket, address)``, a ``socketserver`` request handler class) the
+    :func:`greennet.stdlib.serve_handler` adapter that runs it unchanged.
 
     The current directory is searched first, as ``python -m`` does.  Raises
     :class:`CLIError` (status 2) with a one-line reason when it cannot be loaded.
@@ -435,7 +460,8 @@ def load_handler(spec: str) -> Callable[[Any], Any]:
             raise CLIError(f'{module_name!r} has no attribute {attr!r}', 2) from None
     if not callable(obj):
         raise CLIError(f'{spec} is not callable (it is a {type(obj).__name__})', 2)
-    return obj  # type: ignore[no-any-return]
+    from .stdlib import connection_listener
+    return connection_listener(obj)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:

@@ -51,6 +51,7 @@ from typing import Any, Dict, Optional, Tuple
 from gevent import Timeout
 
 from ._options import validate_number
+from .addresses import format_ip
 from .errors import IncompleteReadError, NodeValueError, invalid_arg_type
 
 __all__ = ['ProxyHeader', 'ProxyProtocolError', 'parse_v1', 'parse_v2', 'read_header',
@@ -110,7 +111,9 @@ class ProxyHeader:
       are to be used (v1 UNKNOWN, v2 LOCAL, v2 UNSPEC or DGRAM).
     * ``source_address``, ``source_port``, ``dest_address``, ``dest_port``: the
       original client and the address it connected to; addresses as ``str`` in the
-      form ``ipaddress`` prints them (a socket path for UNIX), ports as ``int``
+      form greennet reports every address (:func:`greennet.addresses.format_ip`, as
+      Node and ``inet_ntop`` print them: ``::ffff:192.0.2.1``; a socket path for
+      UNIX), ports as ``int``
       (None for UNIX and when ``family`` is None).
     * ``tlvs``: v2's type-length-value extensions, ``{type: value_bytes}`` (a type
       that occurs more than once keeps its last value); ``{}`` for v1.
@@ -207,8 +210,8 @@ def _v1_address(field: bytes, protocol: bytes, which: str) -> str:
             raise ValueError(field)
         text = field.decode('ascii')
         if protocol == b'TCP4':
-            return str(ipaddress.IPv4Address(text))
-        return str(ipaddress.IPv6Address(text))
+            return format_ip(ipaddress.IPv4Address(text).packed)
+        return format_ip(ipaddress.IPv6Address(text).packed)
     except ValueError:
         raise _error(f'invalid {which} address {_show(field)} for {protocol.decode()}') from None
 
@@ -344,14 +347,14 @@ def parse_v2(header16: bytes, body: bytes) -> ProxyHeader:
     if fam == 0x11:
         src, dst, sport, dport = struct.unpack_from('!4s4sHH', body)
         header.family = 'IPv4'
-        header.source_address = str(ipaddress.IPv4Address(src))
-        header.dest_address = str(ipaddress.IPv4Address(dst))
+        header.source_address = format_ip(src)
+        header.dest_address = format_ip(dst)
         header.source_port, header.dest_port = sport, dport
     elif fam == 0x21:
         src, dst, sport, dport = struct.unpack_from('!16s16sHH', body)
         header.family = 'IPv6'
-        header.source_address = str(ipaddress.IPv6Address(src))
-        header.dest_address = str(ipaddress.IPv6Address(dst))
+        header.source_address = format_ip(src)
+        header.dest_address = format_ip(dst)
         header.source_port, header.dest_port = sport, dport
     else:
         header.family = 'UNIX'

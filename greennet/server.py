@@ -29,6 +29,7 @@ from gevent.event import Event
 from gevent.pool import Group, Pool, PoolFull
 from greenlet import GreenletExit, getcurrent
 
+from . import _run
 from ._dispatch import SerialEmitter
 from ._options import is_int, is_number, is_pipe_name, pep8_aliases, to_number, validate_int, validate_port
 from ._options import options as _options
@@ -253,8 +254,7 @@ class Server(SerialEmitter):
             self._error = error
             self._closed_event.set()
         else:
-            log.error('unhandled error on %r: %s', self, error,
-                      exc_info=(type(error), error, error.__traceback__))
+            _run.report_unhandled(self, error)     # logged, and raised by net.run()
 
     # ================================================================ listen
     def listen(self, *args: Any, **kwargs: Any) -> 'Server':
@@ -385,6 +385,7 @@ class Server(SerialEmitter):
         self._accept_paused = False
         self._accept_io.start(self._on_acceptable)
         log.debug('server listening on %r (backlog %d)', self.address(), backlog)
+        _run.server_listening(self)                # net.run(grace=...) stops it
         self._post(self._emit_listening)
 
     def _emit_listening(self) -> None:

@@ -29,7 +29,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from greenlet import getcurrent
 
-from . import _encoding
+from . import _encoding, _run
 from ._addressing import Addressing
 from ._buffers import ReadBuffer, WriteQueue
 from ._dispatch import SerialEmitter
@@ -95,7 +95,7 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
     """
 
     __slots__ = (
-        '_sock', '_is_ipc', '_slot', '_reader',
+        '_sock', '_is_ipc', '_slot', '_served', '_reader',
         '_rbuf', '_flowing', '_read_started', '_reading', '_eof', '_ended',
         '_decoder', '_read_encoding', '_read_io', '_scratch', '_onread', '_read_full', '_read_first',
         '_wq', '_write_io', '_writing', '_ending', '_finished', '_need_drain',
@@ -116,6 +116,7 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         self._sock: Any = None
         self._is_ipc = False
         self._slot: Any = None        # the server's record of this connection
+        self._served = False          # accepted by a server (its errors are not fatal)
         self._reader: Any = None      # the greenlet in a sequential read
         # read side
         self._rbuf = ReadBuffer()
@@ -272,6 +273,7 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
                 sock._read_started = False
                 sock._flowing = False
         sock._slot = slot
+        sock._served = True
         sock._read_first = True
         sock._peer = peer
         sock._attach(raw, is_ipc=raw.family == _socket.AF_UNIX)
@@ -674,8 +676,8 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
             self._log_error(error)
 
     def _log_error(self, error: BaseException) -> None:
-        log.error('unhandled error on %r: %s', self, error,
-                  exc_info=(type(error), error, error.__traceback__))
+        # logged; net.run() raises it too, unless this is a server's connection
+        _run.report_unhandled(self, error, fatal=not self._served)
 
     def _emit_close(self, had_error: bool) -> None:
         self._closed = True
@@ -770,6 +772,18 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
     def fileno(self) -> int:
         """The OS descriptor, for code that needs it (-1 once closed)."""
         return self._sock.fileno() if self._sock is not None else -1
+
+    def makefile(self, mode: str = 'r', buffering: Optional[int] = None, **kwargs: Any) -> Any:
+        """``socket.makefile()`` for a greennet socket: an ``io`` file over its sequential
+        reads and writes; closing it leaves the socket open (see :mod:`greennet.stdlib`)."""
+        from .stdlib import makefile
+        return makefile(self, mode, buffering, **kwargs)
+
+    def as_stdlib_socket(self) -> Any:
+        """A view of this socket shaped like a connected stdlib ``socket.socket`` (recv,
+        sendall, settimeout, makefile...), on the same buffers (see :mod:`greennet.stdlib`)."""
+        from .stdlib import StdlibSocket
+        return StdlibSocket(self)
 
     def __repr__(self) -> str:
         where = self._peer if self._peer is not None else self._host

@@ -9,13 +9,24 @@ import json
 import random
 import re
 import shutil
+import socket
 import subprocess
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from greennet.addresses import BlockList, SocketAddress, is_ip, is_ipv4, is_ipv6, isIP, isIPv4, isIPv6
+from greennet.addresses import (
+    BlockList,
+    SocketAddress,
+    format_ip,
+    is_ip,
+    is_ipv4,
+    is_ipv6,
+    isIP,
+    isIPv4,
+    isIPv6,
+)
 from greennet.errors import NodeError
 
 
@@ -95,6 +106,56 @@ _ipv6ish = st.builds(
 def test_isIP_agrees_with_nodes_regular_expressions(text):
     expected = 4 if NODE_IPV4.fullmatch(text) else 6 if NODE_IPV6.fullmatch(text) else 0
     assert isIP(text) == expected
+
+
+# ================================================================ format_ip
+
+# 16 bytes, often with the prefixes whose printing differs among Python versions and libcs
+_ipv6_packed = st.one_of(
+    st.binary(min_size=16, max_size=16),
+    st.binary(min_size=4, max_size=4).map(lambda v4: bytes(10) + b'\xff\xff' + v4),    # mapped
+    st.binary(min_size=4, max_size=4).map(lambda v4: bytes(12) + v4),                  # compatible
+    st.lists(st.sampled_from([b'\x00\x00', b'\x00\x01', b'\xff\xff', b'\x20\x01']),
+             min_size=8, max_size=8).map(b''.join),                                     # zero runs
+)
+
+
+@settings(max_examples=500)
+@given(_ipv6_packed)
+def test_format_ip_prints_an_ipv6_address_as_inet_ntop_does(packed):
+    shown = socket.inet_ntop(socket.AF_INET6, packed)
+    assert format_ip(packed) == shown
+    assert format_ip(shown) == shown
+    assert format_ip(str(ipaddress.IPv6Address(packed))) == shown     # whatever this Python prints
+    assert format_ip(ipaddress.IPv6Address(packed).exploded.upper()) == shown
+
+
+@given(st.binary(min_size=4, max_size=4))
+def test_format_ip_prints_an_ipv4_address_as_inet_ntop_does(packed):
+    shown = socket.inet_ntop(socket.AF_INET, packed)
+    assert format_ip(packed) == format_ip(shown) == shown
+
+
+@pytest.mark.parametrize('given, shown', [
+    ('::ffff:192.0.2.1', '::ffff:192.0.2.1'), ('::ffff:c000:201', '::ffff:192.0.2.1'),
+    (b'\0' * 10 + b'\xff\xff\xc0\0\2\1', '::ffff:192.0.2.1'), ('::1.2.3.4', '::1.2.3.4'),
+    ('fe80::1%eth0', 'fe80::1'), (bytearray(b'\x7f\0\0\1'), '127.0.0.1'),
+    (memoryview(bytes(15) + b'\1'), '::1'),
+])
+def test_format_ip_prints_ipv4_mapped_addresses_in_dot_decimal_on_every_python(given, shown):
+    assert format_ip(given) == shown
+
+
+@pytest.mark.parametrize('bad', ['', '1.2.3', '01.2.3.4', 'localhost', '[::1]', '::1/128',
+                                 '1.2.3.4%eth0', b'', b'\1\2\3', bytes(17)])
+def test_format_ip_rejects_what_is_not_an_address(bad):
+    with raises_code('ERR_INVALID_IP_ADDRESS', ValueError):
+        format_ip(bad)
+
+
+def test_format_ip_takes_text_or_bytes_only():
+    with raises_code('ERR_INVALID_ARG_TYPE', TypeError):
+        format_ip(0x7F000001)
 
 
 # ================================================================ SocketAddress

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -24,6 +25,7 @@ COMMAND = [sys.executable, '-m', 'greennet']
 
 HANDLERS = '''
 import os
+import socketserver
 import gevent
 
 def pid(sock):
@@ -39,6 +41,15 @@ def slow(sock):
     print("handling", line.strip().decode(), flush=True)
     gevent.sleep(1)
     sock.end(b"done " + line)
+
+class Upper(socketserver.StreamRequestHandler):      # written for socketserver
+    def handle(self):
+        for line in self.rfile:
+            self.wfile.write(line.upper())
+
+def legacy(sock, address):                           # written for gevent's StreamServer
+    for line in sock.makefile("rb"):
+        sock.sendall(address[0].encode() + b" " + line)
 
 not_callable = 42
 '''
@@ -141,7 +152,7 @@ def test_main_function_returns_status(capsys: Any) -> None:
 def test_echo_round_trip(run_bg) -> None:
     proc = run_bg('echo', '--port', '0')
     match = proc.expect(r'^greennet echo server listening on 127\.0\.0\.1:(\d+) '
-                        r'\(try: nc localhost (\d+)\)$')
+                        r'\(try: .*python\S* -m greennet connect localhost (\d+)\)$')
     port = int(match.group(1))
     assert match.group(2) == match.group(1)
     payload = b'hello\n' + bytes(range(256)) * 1000
@@ -149,10 +160,34 @@ def test_echo_round_trip(run_bg) -> None:
     assert exchange(port, b'again\n') == b'again\n'
 
 
+@pytest.mark.parametrize('activated', [False, True], ids=['venv-path', 'activated-venv'])
+def test_the_echo_banner_s_command_talks_to_the_server(run_bg, activated: bool) -> None:
+    """The command the banner suggests works when pasted, with or without the venv
+    activated (and needs no nc)."""
+    env = dict(os.environ)
+    venv_bin = os.path.dirname(sys.executable)
+    path = [p for p in env.get('PATH', '').split(os.pathsep) if p and p != venv_bin]
+    if activated:     # as `source .venv/bin/activate` does: its bin first on PATH
+        path.insert(0, venv_bin)
+    env['PATH'] = os.pathsep.join(path)
+    proc = run_bg('echo', '--port', '0', env=env)
+    hint = proc.expect(r'\(try: (.*)\)$').group(1)
+    python, *rest = shlex.split(hint)
+    assert rest[:3] == ['-m', 'greennet', 'connect'], hint
+    if activated:
+        assert python == 'python', hint
+    else:
+        assert os.path.samefile(python, sys.executable), hint
+    result = subprocess.run(hint, shell=True, input=b'pasted\n', capture_output=True,
+                            timeout=DEADLINE, env=env)
+    assert (result.returncode, result.stdout) == (0, b'pasted\n'), result.stderr
+
+
 def test_echo_on_a_unix_socket(run_bg, tmp_path: Path) -> None:
     path = str(tmp_path / 'echo.sock')
     proc = run_bg('echo', '--path', path)
-    proc.expect(re.escape(f'listening on {path} (try: nc -U {path})'))
+    proc.expect(re.escape(f'listening on {path} (try: ') + r'.*python\S* -m greennet connect '
+                + re.escape(f'--path {path})'))
     with socket.socket(socket.AF_UNIX) as c:
         c.settimeout(DEADLINE)
         c.connect(path)
@@ -273,6 +308,16 @@ def test_serve_from_the_current_directory(run_bg, tmp_path: Path) -> None:
         assert exchange(listening_port(proc), b'') == b'cwd\n'
     finally:
         proc.stop()
+
+
+def test_serve_runs_a_socketserver_handler_class(run_bg, handlers: dict) -> None:
+    proc = run_bg('serve', 'gn_handlers:Upper', '--port', '0', env=handlers)
+    assert exchange(listening_port(proc), b'abc\ndef\n') == b'ABC\nDEF\n'
+
+
+def test_serve_runs_a_gevent_style_handle_sock_address(run_bg, handlers: dict) -> None:
+    proc = run_bg('serve', 'gn_handlers:legacy', '--port', '0', env=handlers)
+    assert exchange(listening_port(proc), b'one\ntwo\n') == b'127.0.0.1 one\n127.0.0.1 two\n'
 
 
 def test_sigterm_lets_an_exchange_in_progress_finish(run_bg, handlers: dict) -> None:

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import gevent
 import gevent.socket
-import gevent.subprocess
 import pytest
 import zope.event
 from gevent import monkey
@@ -32,7 +31,7 @@ from gevent.queue import Queue
 from gevent.server import StreamServer
 
 import greennet as net
-from conftest import DEADLINE, Recorder, wait_for
+from conftest import DEADLINE, Command, Recorder, wait_for
 from greennet.events import Emitted
 
 EXAMPLES = Path(__file__).resolve().parent.parent / 'examples'
@@ -568,13 +567,11 @@ def test_the_wsgi_neighbour_example_runs_as_a_script():
     echo_port, http_port = (p.getsockname()[1] for p in probe)
     for p in probe:
         p.close()
-    proc = gevent.subprocess.Popen([sys.executable, str(EXAMPLES / 'wsgi_neighbour.py'),
-                                    str(echo_port), str(http_port)],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = Command([sys.executable, str(EXAMPLES / 'wsgi_neighbour.py'), str(echo_port),
+                    str(http_port)])
     try:
-        with gevent.Timeout(DEADLINE, AssertionError('the example did not start')):
-            lines = [proc.stdout.readline() for _ in range(2)]   # printed once both listen
-        assert f'port {echo_port}' in lines[0] and f':{http_port}/' in lines[1], lines
+        proc.expect(f'port {echo_port}')                  # printed once both listen
+        proc.expect(f':{http_port}/')
         client = net.connect(echo_port, '127.0.0.1')
         client.write(b'abc')
         assert client.readexactly(3) == b'abc'
@@ -582,10 +579,7 @@ def test_the_wsgi_neighbour_example_runs_as_a_script():
         assert json.loads(body) == {'connections': 1, 'bytesRead': 3, 'bytesWritten': 3}
         client.destroy()
     finally:
-        proc.kill()
-        proc.wait(DEADLINE)
-        proc.stdout.close()
-        proc.stderr.close()
+        proc.stop()
 
 
 # ====================================================================== observability

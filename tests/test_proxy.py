@@ -8,16 +8,16 @@ import pickle
 import shutil
 import socket as pysocket
 import struct
+import subprocess
 import time
 
 import gevent
 import pytest
 from gevent import socket as gsocket
-from gevent import subprocess as gsubprocess
 from gevent.event import AsyncResult, Event
 
 import greennet as net
-from conftest import DEADLINE
+from conftest import DEADLINE, wait_exit
 from greennet.errors import NodeValueError
 from greennet.proxy import (
     PP2_TYPE_ALPN,
@@ -116,8 +116,10 @@ def test_header_equality_and_repr():
     (b'PROXY TCP6 2001:db8::1 ::1 1 2\r\n', ('IPv6', '2001:db8::1', 1, '::1', 2)),
     (b'PROXY TCP6 2001:DB8:0:0:0:0:0:1 FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF 65535 65535\r\n',
      ('IPv6', '2001:db8::1', 65535, 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 65535)),
-    (b'PROXY TCP6 ::ffff:192.0.2.1 :: 8080 80\r\n',
-     ('IPv6', '::ffff:c000:201', 8080, '::', 80)),
+    (b'PROXY TCP6 ::ffff:192.0.2.1 :: 8080 80\r\n',          # as Node and inet_ntop print it
+     ('IPv6', '::ffff:192.0.2.1', 8080, '::', 80)),
+    (b'PROXY TCP6 ::FFFF:C000:0201 ::1.2.3.4 8080 80\r\n',
+     ('IPv6', '::ffff:192.0.2.1', 8080, '::1.2.3.4', 80)),
 ])
 def test_parse_v1_tcp(line, expected):
     header = parse_v1(line)
@@ -192,7 +194,7 @@ def test_parse_v2_tcp4():
 
 def test_parse_v2_tcp6():
     header = parse_v2(*v2(0x21, 0x21, inet6('::ffff:192.0.2.1', 'fe80::1', 0, 65535)))
-    assert header == ProxyHeader(2, 'PROXY', 'IPv6', '::ffff:c000:201', 0, 'fe80::1', 65535)
+    assert header == ProxyHeader(2, 'PROXY', 'IPv6', '::ffff:192.0.2.1', 0, 'fe80::1', 65535)
 
 
 def test_parse_v2_unix_stream():
@@ -617,9 +619,10 @@ class HAProxyProcess:
 
     def start(self):
         self.log = open(self.log_path, 'wb')
-        self.proc = gsubprocess.Popen([HAPROXY, '-db', '-f', str(self.config_path)],
-                                      stdin=gsubprocess.DEVNULL, stdout=self.log,
-                                      stderr=gsubprocess.STDOUT)
+        # the stdlib's Popen, not gevent's: see conftest.wait_exit
+        self.proc = subprocess.Popen([HAPROXY, '-db', '-f', str(self.config_path)],
+                                     stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
         deadline = time.monotonic() + DEADLINE
         while True:
             if self.proc.poll() is not None:
@@ -641,10 +644,10 @@ class HAProxyProcess:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=5)
-            except gsubprocess.TimeoutExpired:
+                wait_exit(self.proc, 5)
+            except subprocess.TimeoutExpired:
                 self.proc.kill()
-                self.proc.wait(timeout=5)
+                wait_exit(self.proc, 5)
         if self.log is not None:
             self.log.close()
 
@@ -763,6 +766,31 @@ def test_the_proxy_protocol_option_takes_v2_and_ipv6_clients():
         client.close()
     finally:
         server.shutdown(0)
+
+
+def test_a_proxied_ipv4_mapped_client_reads_as_a_direct_one_does():
+    """One way to print an address: the kernel's (a dual-stack server's IPv4 client) and
+    a PROXY header's are the same string, on every Python version."""
+    if not ipv6_loopback():
+        pytest.skip('no IPv6 here: a dual-stack server needs it')
+    seen = AsyncResult()
+    direct = net.createServer(lambda sock: (seen.set(sock.remoteAddress), sock.end()))
+    listening = Event()
+    direct.listen(0, '::', listening.set)
+    proxied = proxied_server()
+    try:
+        assert listening.wait(DEADLINE)
+        raw_client_to = gsocket.create_connection(('127.0.0.1', direct.address()['port']),
+                                                  timeout=DEADLINE)
+        kernel_says = seen.get(timeout=DEADLINE)
+        raw_client_to.close()
+        assert kernel_says == '::ffff:127.0.0.1'
+        client = raw_client(proxied, b'PROXY TCP6 ::ffff:7f00:1 ::1 5000 80\r\n')
+        assert recv_line(client) == f'{kernel_says} 5000 IPv6\n'.encode()
+        client.close()
+    finally:
+        direct.shutdown(0)
+        proxied.shutdown(0)
 
 
 def test_a_local_header_keeps_the_connection_s_own_addresses():
