@@ -12,6 +12,7 @@ broken peers are plain gevent sockets, doing exactly what they are told.
 """
 from __future__ import annotations
 
+import errno
 import json
 import random
 import resource
@@ -370,6 +371,13 @@ def eyeballs(a: Dict[str, Any]) -> None:
 
 # ==================================================================== hostile peers
 
+def _errname(err: OSError) -> str:
+    """The errno name of a plain socket's error ('timeout' for a socket timeout)."""
+    if isinstance(err, (TimeoutError, gsocket.timeout)) and err.errno is None:
+        return 'timeout'
+    return errno.errorcode.get(err.errno or 0, type(err).__name__)
+
+
 def slow(a: Dict[str, Any]) -> None:
     """``n`` slow peers: each connects, sends one byte (``b'x'``, never a newline) every
     ``gap`` s, ``count`` bytes in all, then says nothing and waits for the server to
@@ -400,7 +408,7 @@ def slow(a: Dict[str, Any]) -> None:
             data = sock.recv(100)
             rec['closed'] = 'eof' if not data else f'{len(data)} bytes'
         except OSError as err:
-            rec['closed'] = getattr(err, 'strerror', None) and _errname(err) or type(err).__name__
+            rec['closed'] = _errname(err)
         finally:
             rec['closed_at'] = now()
             if sock is not None:
@@ -411,13 +419,6 @@ def slow(a: Dict[str, Any]) -> None:
     report('connected', peers=connected[0])
     gevent.joinall(jobs)
     report('done', peers=peers)
-
-
-def _errname(err: OSError) -> str:
-    import errno
-    if isinstance(err, (TimeoutError, gsocket.timeout)) and err.errno is None:
-        return 'timeout'
-    return errno.errorcode.get(err.errno or 0, type(err).__name__)
 
 
 def lines(a: Dict[str, Any]) -> None:

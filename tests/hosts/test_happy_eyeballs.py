@@ -73,6 +73,6 @@ def test_overlapping_attempts_connect_no_later_than_serial_ones(raced):
     overlap = statistics.median(r['connected_at'] for r in raced['overlap'])
     # both wait out the blackholed attempt; the pairs ran at the same moments, so only
     # scheduling noise separates them
-    assert overlap <= serial + 0.03, (overlap, serial)
+    assert overlap <= serial + 0.05, (overlap, serial)
     print(f'\nmedian connect time over {RUNS} runs: overlap {overlap * 1000:.0f} ms, '
           f'serial {serial * 1000:.0f} ms')

@@ -115,7 +115,7 @@ def test_well_behaved_clients_are_served_at_full_speed_during_the_siege(slow_sie
         assert [c['outcome'] for c in run['clients']] == ['ok'] * GOOD_CLIENTS
     base, during = round_trips(slow_siege['baseline']), round_trips(slow_siege['during'])
     # the same work as without the siege, within scheduling noise on a shared machine
-    assert during['median'] <= max(3 * base['median'], base['median'] + 0.01), (base, during)
+    assert during['median'] <= max(3 * base['median'], base['median'] + 0.02), (base, during)
     assert during['elapsed'] <= max(3 * base['elapsed'], base['elapsed'] + 1.0), (base, during)
     print(f'\n{GOOD_CLIENTS} clients x {ROUNDS} lines: median round trip {base["median"] * 1000:.2f} ms '
           f'(p99 {base["p99"] * 1000:.1f}) alone, {during["median"] * 1000:.2f} ms '
