@@ -139,13 +139,13 @@ def test_peers_that_never_send_a_newline_cost_no_more_than_the_read_limit(hosts)
     server = start_server(hosts['server'], PORTS['limit'], server={'limit': 65536})
     before = rss(server)
     result = hosts['peers'].run_json('peers.py', 'flood', json.dumps({
-        'host': v4(61), 'port': PORTS['limit'], 'n': 20, 'size': 8 * MiB}))
+        'host': v4(61), 'port': PORTS['limit'], 'n': 20, 'size': 16 * MiB}))
     grown = rss(server) - before
     limits = [e for e in server.events() if e['event'] == 'limit']
     assert len(limits) == 20 and all(e['consumed'] >= 65536 for e in limits), limits
     assert all(p['closed'] != 'all sent' for p in result['peers']), result['peers']
     assert grown <= 20 * 4 * 65536 + 8 * MiB, grown
-    print(f'\n20 peers sending 8 MiB without a newline: each cut by LimitOverrunError; '
+    print(f'\n20 peers sending 16 MiB without a newline: each cut by LimitOverrunError; '
           f'server RSS grew {grown / MiB:.1f} MiB')
 
 
