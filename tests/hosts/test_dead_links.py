@@ -68,6 +68,7 @@ def test_a_connect_into_a_blackhole_fails_with_etimedout_when_the_kernel_gives_u
     assert rec['message'] == f'connect ETIMEDOUT {v4(31)}:{PORT}'
     assert SYN_GIVE_UP - 0.2 <= rec['at'] <= SYN_GIVE_UP + 1.5, rec
     assert rec['close']['hadError'] is True
+    print(f"\nblackholed connect: '{rec['message']}' after {rec['at']:.2f} s")
 
 
 def test_the_timeout_option_fires_timeout_while_connecting_in_the_time_asked(blackholed):
@@ -75,6 +76,7 @@ def test_the_timeout_option_fires_timeout_while_connecting_in_the_time_asked(bla
     assert rec['event'] == 'timeout' and rec['connecting'] is True, rec
     assert 0.5 <= rec['at'] <= 0.5 + 0.4, rec
     assert rec['close']['hadError'] is False       # the listener destroyed it, Node's idiom
+    print(f"\ntimeout option (500 ms): 'timeout' while connecting after {rec['at'] * 1000:.0f} ms")
 
 
 def test_a_sequential_wait_connected_gives_up_in_the_time_asked(blackholed):
@@ -113,6 +115,7 @@ def test_a_rejected_connect_fails_with_nodes_error(rejected, label, code):
     # retransmission, 1 s later)
     assert rec['at'] < SYN_GIVE_UP - 0.5, rec
     assert rec['close']['hadError'] is True
+    print(f"\n{label}: '{rec['message']}' after {rec['at'] * 1000:.0f} ms")
 
 
 def test_the_same_server_accepts_an_address_the_firewall_lets_through(rejected):
