@@ -93,6 +93,59 @@ def _workers(text: str) -> int:
     return value
 
 
+def _block_rule(text: str) -> str:
+    """A blockList rule: ADDRESS, ADDRESS/PREFIX or FIRST-LAST (IPv4 or IPv6)."""
+    try:
+        _add_block_rule(_new_block_list(), text)
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(
+            f'invalid --block rule {text!r}: expected an address, ADDRESS/PREFIX or '
+            'FIRST-LAST') from None
+    return text
+
+
+def _new_block_list() -> Any:
+    from .addresses import BlockList
+    return BlockList()
+
+
+def _add_block_rule(block_list: Any, rule: str) -> None:
+    from .addresses import isIP
+    if '/' in rule:
+        address, _, prefix = rule.partition('/')
+        if not prefix.isdigit():
+            raise ValueError(rule)
+        kind = 'ipv6' if isIP(address) == 6 else 'ipv4'
+        block_list.addSubnet(address, int(prefix), kind)
+    elif '-' in rule:
+        first, _, last = rule.partition('-')
+        kind = 'ipv6' if isIP(first) == 6 else 'ipv4'
+        block_list.addRange(first, last, kind)
+    else:
+        block_list.addAddress(rule, 'ipv6' if isIP(rule) == 6 else 'ipv4')
+
+
+def _server_options(args: argparse.Namespace) -> Dict[str, Any]:
+    """``net.createServer()``'s options from the serve command's server arguments."""
+    options: Dict[str, Any] = {}
+    if args.proxy_protocol:
+        options['proxyProtocol'] = True
+    if args.block:
+        block_list = _new_block_list()
+        for rule in args.block:
+            _add_block_rule(block_list, rule)
+        options['blockList'] = block_list
+    return options
+
+
+def _server_args(args: argparse.Namespace) -> List[str]:
+    """The serve command's server arguments again, for the workers of --workers."""
+    out = ['--proxy-protocol'] if args.proxy_protocol else []
+    for rule in args.block:
+        out += ['--block', rule]
+    return out
+
+
 def _handler_spec(text: str) -> str:
     module, sep, attr = text.partition(':')
     if not sep or not module or not attr:
@@ -117,7 +170,8 @@ examples:
 signals:
   A server stops on SIGTERM or SIGINT (Ctrl-C): it stops accepting, lets open
   connections finish for up to --grace seconds, cuts the rest and exits 0.
-  A second signal cuts them at once.
+  A second signal cuts them at once.  'greennet serve --workers N' reloads on
+  SIGHUP: new workers start, then the old ones stop accepting and finish.
 
 exit status:
   0   success, or a server stopped by a signal
@@ -184,6 +238,17 @@ serve' with its own hub) that listen on the same port with SO_REUSEPORT, so the
 kernel spreads connections among them.  A worker that dies is replaced, after a
 back-off if it keeps dying.  SIGTERM or Ctrl-C to the supervisor stops them all
 gracefully.  With --path, the workers share one listening Unix socket.
+
+SIGHUP to the supervisor reloads without refusing a connection: N new workers start
+(importing MODULE afresh) and listen beside the old ones; once they all listen, the
+old workers stop accepting and finish their open connections within --grace seconds.
+If a new worker cannot start, the old ones go on serving.  On Linux, set
+net.ipv4.tcp_migrate_req=1 so that the kernel hands the connections it has queued for
+an old worker to a new one instead of resetting them.
+
+Behind a load balancer, --proxy-protocol reads the PROXY header (v1 or v2) that it
+puts in front of every connection, so the handler's sock.remoteAddress and the --block
+rules see the real client.
 """
 
 _SERVE_EPILOG = """\
@@ -206,6 +271,9 @@ or, written for blocking sockets (gevent's StreamServer, socketserver):
 examples:
   greennet serve myapp:handle --port 9000
   greennet serve myapp:handle --port 9000 --workers 4 --grace 30
+  kill -HUP "$SUPERVISOR_PID"          # reload: new workers, then the old ones finish
+  greennet serve myapp:handle --host 0.0.0.0 --port 9000 --workers 4 \
+      --proxy-protocol --block 203.0.113.0/24
   greennet serve myapp:handle --path /run/myapp.sock
   greennet serve myapp:Upper --port 9000    # a socketserver handler class
   PYTHONPATH=src greennet serve myapp.server:handle --port 0 --monkey-patch
@@ -279,6 +347,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument('--monkey-patch', action='store_true',
                        help='apply gevent.monkey.patch_all() before importing MODULE, so that '
                             'blocking libraries it uses (time.sleep, requests...) yield')
+    server = serve.add_argument_group('the server')
+    server.add_argument('--proxy-protocol', action='store_true',
+                        help='every connection starts with a PROXY protocol header (v1 or v2, '
+                             'from HAProxy send-proxy-v2, nginx, AWS NLB): the handler and '
+                             '--block see the client it names')
+    server.add_argument('--block', action='append', type=_block_rule, default=[],
+                        metavar='RULE',
+                        help='close connections from these clients at once: an address, a '
+                             'subnet ADDRESS/PREFIX or a range FIRST-LAST; may be repeated')
     # the worker side of --workers (greennet.prefork): not for people
     serve.add_argument('--worker-fd', type=int, default=None, help=argparse.SUPPRESS)
     serve.add_argument('--listen-fd', type=int, default=None, help=argparse.SUPPRESS)
@@ -346,19 +423,20 @@ def _shutdown(server: Any, grace: float, force: Any) -> int:
 
 
 def run_server(handler: Callable[[Any], Any], listen: Dict[str, Any], grace: float,
-               on_listening: Callable[[Any], Any], link: Any = None) -> int:
+               on_listening: Callable[[Any], Any], link: Any = None,
+               options: Optional[Dict[str, Any]] = None) -> int:
     """Listen with ``listen`` (``server.listen()``'s options), call
     ``on_listening(server)`` once listening, serve ``handler`` until SIGTERM/SIGINT (or
     until ``link``, a :class:`greennet.prefork.WorkerLink`, says the supervisor is
-    gone), then shut down gracefully.  Returns the exit status; raises
-    :class:`CLIError` if it cannot listen."""
+    gone), then shut down gracefully.  ``options`` are ``net.createServer()``'s.
+    Returns the exit status; raises :class:`CLIError` if it cannot listen."""
     from gevent.event import Event
 
     import greennet as net
 
     from .errors import NodeError
 
-    server = net.createServer(handler)
+    server = net.createServer(options or None, handler)
     stop, force = Event(), Event()
     failure: List[BaseException] = []
 
@@ -482,7 +560,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         print(f'greennet serve listening on {_format_address(server.address())} '
               f'({args.handler})', flush=True)
 
-    return run_server(handler, listen, args.grace, announce)
+    return run_server(handler, listen, args.grace, announce, options=_server_options(args))
 
 
 def _serve_prefork(args: argparse.Namespace, listen: Dict[str, Any]) -> int:
@@ -490,7 +568,8 @@ def _serve_prefork(args: argparse.Namespace, listen: Dict[str, Any]) -> int:
 
     prefork = Prefork(args.handler, args.workers, port=listen.get('port'),
                       host=listen.get('host'), path=listen.get('path'), grace=args.grace,
-                      monkey_patch=args.monkey_patch)
+                      monkey_patch=args.monkey_patch, worker_args=_server_args(args),
+                      quiet=args.quiet)
 
     def announce(p: Prefork) -> None:
         n = p.workers
@@ -505,10 +584,10 @@ def _serve_prefork(args: argparse.Namespace, listen: Dict[str, Any]) -> int:
 
 
 def _serve_worker(args: argparse.Namespace) -> int:
-    """A worker of ``--workers``: report to the supervisor, not to the terminal."""
+    """A worker of ``--workers``: report readiness to the supervisor; log what it does
+    (stopping, cutting connections) as the single-process server does."""
     from .prefork import WorkerLink
-    logging.basicConfig(level=logging.WARNING,
-                        format='greennet[%(process)d]: %(message)s', stream=sys.stderr)
+    _configure_logging(args.quiet)
     link = WorkerLink(args.worker_fd)
     try:
         if args.monkey_patch:
@@ -519,7 +598,8 @@ def _serve_worker(args: argparse.Namespace) -> int:
             listen: Dict[str, Any] = {'fd': args.listen_fd}
         else:
             listen = {'port': args.port, 'host': args.host or DEFAULT_HOST, 'reusePort': True}
-        return run_server(handler, listen, args.grace, lambda server: link.ready(), link)
+        return run_server(handler, listen, args.grace, lambda server: link.ready(), link,
+                          options=_server_options(args))
     except CLIError as exc:
         link.failed(str(exc), exc.status)
         return exc.status

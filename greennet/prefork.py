@@ -31,9 +31,22 @@ The contract:
   finish for up to ``grace`` seconds, cuts the rest and exits.  Workers still alive
   ``grace + 5`` seconds later are killed.  A second SIGTERM/SIGINT is forwarded too:
   the workers then cut their connections at once.
+* **Reloading** (:meth:`Prefork.reload`, and SIGHUP during :meth:`Prefork.run`) replaces
+  every worker without refusing a connection: N new workers start (importing the handler
+  afresh) and listen on the same port with ``reusePort`` (on a Unix socket, on the same
+  listening socket) while the old ones still accept; once every new one listens, the old
+  ones get SIGTERM: they stop accepting, finish their open connections within ``grace``
+  seconds and exit.  A new worker that fails to start fails the reload only: the others
+  are stopped, the reason is logged and the old workers go on serving.  On TCP, a
+  connection the kernel has already queued for an old worker's listening socket when it
+  closes is moved to a new worker only when ``net.ipv4.tcp_migrate_req`` is 1 (Linux
+  5.14+); otherwise the kernel resets it, so a reload logs a warning when it is 0.
 * **Orphans stop themselves**: workers run in their own session (a terminal's Ctrl-C
   reaches the supervisor only, which forwards it), and a worker whose supervisor is
   gone (even killed with SIGKILL) sees its socketpair close and stops gracefully.
+* **Workers say what they do** on the supervisor's stderr, as the single-process server
+  does (``stopping: waiting up to G s for N open connections``, ``cut N connections
+  still open``), each line with its own pid; ``quiet=True`` leaves warnings only.
 
 The worker side of the protocol is :class:`WorkerLink`.
 """
@@ -46,12 +59,13 @@ import signal as _signal
 import socket as _stdsocket
 import sys
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import gevent
 from gevent import socket as _gsocket
 from gevent import subprocess as _subprocess
 from gevent.event import Event
+from gevent.lock import Semaphore
 
 __all__ = ['Prefork', 'PreforkError', 'WorkerLink', 'run_workers']
 
@@ -183,10 +197,14 @@ class Prefork:
     ``target``.  ``python``: the interpreter for the workers.  ``env``: their environment
     (``os.environ`` by default).  ``min_uptime``, ``restart_delay``,
     ``max_restart_delay``: the restart back-off, in seconds.  ``start_timeout``: how long
-    :meth:`start` waits for the workers to listen.
+    :meth:`start` (and :meth:`reload`) waits for the workers to listen.  ``worker_args``:
+    more ``greennet serve`` options for every worker, for the server itself (e.g.
+    ``['--proxy-protocol', '--block', '203.0.113.0/24']``).  ``quiet``: workers log
+    warnings only.
 
-    Use :meth:`run` (start, serve until SIGTERM/SIGINT, stop; returns an exit status),
-    or :meth:`start` / :meth:`stop` yourself.  :attr:`pids` lists the live workers.
+    Use :meth:`run` (start, serve until SIGTERM/SIGINT, reload on SIGHUP, stop; returns
+    an exit status), or :meth:`start` / :meth:`reload` / :meth:`stop` yourself.
+    :attr:`pids` lists the live workers.
     """
 
     def __init__(self, target: str, workers: int, *, port: Optional[int] = None,
@@ -194,7 +212,8 @@ class Prefork:
                  grace: float = 10.0, monkey_patch: bool = False,
                  python: Optional[str] = None, env: Optional[Dict[str, str]] = None,
                  min_uptime: float = 5.0, restart_delay: float = 0.1,
-                 max_restart_delay: float = 10.0, start_timeout: float = 30.0) -> None:
+                 max_restart_delay: float = 10.0, start_timeout: float = 30.0,
+                 worker_args: Sequence[str] = (), quiet: bool = False) -> None:
         if not isinstance(target, str) or ':' not in target:
             raise ValueError(f"target must be 'module:function', not {target!r}")
         if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
@@ -216,11 +235,16 @@ class Prefork:
         self.restart_delay = restart_delay
         self.max_restart_delay = max_restart_delay
         self.start_timeout = start_timeout
+        self.worker_args = [str(arg) for arg in worker_args]
+        self.quiet = quiet
         self._holder: Any = None          # TCP: the bound SO_REUSEPORT socket holding the port
         self._listener: Any = None        # IPC: the listening socket the workers share
         self._bound_host: Optional[str] = None
         self._slots: List[Optional[_Worker]] = []
+        self._retired: List[_Worker] = []    # replaced by a reload, finishing their connections
         self._monitors: List[Any] = []
+        self._reload_requested = Event()
+        self._reload_lock = Semaphore()
         self._stopping = False
         self._stop_requested = Event()
         self._stopped = Event()
@@ -310,7 +334,9 @@ class Prefork:
             cmd += ['--host', self._bound_host or '', '--port', str(self.address['port'])]
         if self.monkey_patch:
             cmd.append('--monkey-patch')
-        return cmd
+        if self.quiet:
+            cmd.append('--quiet')
+        return cmd + self.worker_args
 
     def _spawn(self) -> _Worker:
         ours, theirs = _stdsocket.socketpair()
@@ -348,27 +374,34 @@ class Prefork:
         except OSError as exc:
             self._abort_start()
             raise PreforkError(f'cannot start a worker: {exc}') from None
+        failure = self._await_ready(spawned)
+        if failure is not None:
+            self._abort_start()
+            raise PreforkError(*failure)
+        slots = self._slots
+        self._monitors = [gevent.spawn(self._monitor, slots, i) for i in range(self.workers)]
+
+    def _await_ready(self, workers: List[_Worker]) -> Optional[Tuple[str, int]]:
+        """Wait until every one of ``workers`` listens: None, or why one did not (a
+        message and an exit status).  Returns None early if a stop is requested."""
         deadline = time.monotonic() + self.start_timeout
-        for worker in spawned:
+        for worker in workers:
             gevent.wait([worker.settled, self._stop_requested], count=1,
                         timeout=max(0.0, deadline - time.monotonic()))
             if self._stop_requested.is_set():
-                break
-            if not worker.ready:
-                if worker.settled.is_set():
-                    try:
-                        worker.proc.wait(timeout=KILL_MARGIN)
-                    except _subprocess.TimeoutExpired:
-                        pass
-                    message = worker.error or f'worker {worker.pid} {worker.describe_exit()} ' \
-                                              'before it listened'
-                    status = worker.status if worker.error else 1
-                else:
-                    message = f'worker {worker.pid} did not listen within {self.start_timeout:g} s'
-                    status = 1
-                self._abort_start()
-                raise PreforkError(message, status)
-        self._monitors = [gevent.spawn(self._monitor, i) for i in range(self.workers)]
+                return None
+            if worker.ready:
+                continue
+            if worker.settled.is_set():
+                try:
+                    worker.proc.wait(timeout=KILL_MARGIN)
+                except _subprocess.TimeoutExpired:
+                    pass
+                message = worker.error or f'worker {worker.pid} {worker.describe_exit()} ' \
+                                          'before it listened'
+                return message, (worker.status if worker.error else 1)
+            return f'worker {worker.pid} did not listen within {self.start_timeout:g} s', 1
+        return None
 
     def _abort_start(self) -> None:
         self._stopping = True
@@ -385,15 +418,16 @@ class Prefork:
         self._release()
         self._stopped.set()
 
-    def _monitor(self, index: int) -> None:
-        """One worker slot: wait for its worker to die, then replace it (with back-off)."""
+    def _monitor(self, slots: List[Optional[_Worker]], index: int) -> None:
+        """One worker slot of the generation ``slots``: wait for its worker to die, then
+        replace it (with back-off); ends once a reload has replaced the generation."""
         quick_failures = 0
         while True:
-            worker = self._slots[index]
+            worker = slots[index]
             if worker is None:
                 return
             worker.proc.wait()
-            if self._stopping:
+            if self._stopping or slots is not self._slots:
                 return
             uptime = time.monotonic() - worker.started
             if uptime >= self.min_uptime and worker.ready:
@@ -405,17 +439,17 @@ class Prefork:
             why = f': {worker.error}' if worker.error else ''
             log.warning('worker %d %s%s; starting another in %g s',
                         worker.pid, worker.describe_exit(), why, delay)
-            if self._stop_requested.wait(delay) or self._stopping:
+            if self._stop_requested.wait(delay) or self._stopping or slots is not self._slots:
                 return
             try:
                 replacement = self._spawn()
             except OSError as exc:
                 log.error('cannot start a worker: %s', exc)
                 continue
-            self._slots[index] = replacement
-            if self._stopping:
-                replacement.signal(_signal.SIGTERM)
-                continue
+            slots[index] = replacement
+            if self._stopping or slots is not self._slots:   # stopped or reloaded meanwhile
+                self._retire([replacement])
+                return
             gevent.spawn(self._announce, replacement)
 
     def _announce(self, worker: _Worker) -> None:
@@ -423,15 +457,115 @@ class Prefork:
         if worker.ready and not self._stopping:
             log.info('worker %d listening', worker.pid)
 
+    # ------------------------------------------------------------ reloading
+    def request_reload(self) -> None:
+        """Ask for a :meth:`reload` without waiting (safe in a signal handler); it runs
+        in :meth:`run`.  Requests that arrive during a reload make one more reload."""
+        if not self._stop_requested.is_set():
+            self._reload_requested.set()
+
+    def reload(self) -> bool:
+        """Replace every worker without refusing a connection.
+
+        Starts ``workers`` new worker processes (each imports ``target`` afresh) on the
+        same address while the old ones go on accepting; once every new one listens,
+        sends SIGTERM to the old ones, which stop accepting, finish their open
+        connections within ``grace`` seconds and exit (killed ``grace`` + 5 s later if
+        still there).  Returns True once the new workers serve, without waiting for the
+        old ones to exit (the log says when they have).  Returns False, with the old
+        workers serving on, if a new worker could not start (the reason is logged and
+        the other new ones are stopped) or a stop was requested meanwhile.
+        """
+        if not self._started or self._stop_requested.is_set():
+            return False
+        with self._reload_lock:
+            if self._stop_requested.is_set():
+                return False
+            return self._reload()
+
+    def _reload(self) -> bool:
+        old = [w for w in self._slots if w is not None]
+        self._check_migration()
+        log.info('reloading: starting %d new worker%s', self.workers,
+                 '' if self.workers == 1 else 's')
+        fresh: List[_Worker] = []
+        try:
+            for _ in range(self.workers):
+                fresh.append(self._spawn())
+        except OSError as exc:
+            log.error('reload failed: cannot start a worker: %s; the old workers go on serving', exc)
+            self._retire(fresh)
+            return False
+        failure = self._await_ready(fresh)
+        if self._stop_requested.is_set():
+            self._retire(fresh)
+            return False
+        if failure is not None:
+            log.error('reload failed: %s; the old workers go on serving', failure[0])
+            self._retire(fresh)
+            return False
+        slots: List[Optional[_Worker]] = list(fresh)
+        self._slots = slots      # the old generation's monitors end as their workers exit
+        self._monitors = [m for m in self._monitors if not m.dead]
+        self._monitors += [gevent.spawn(self._monitor, slots, i) for i in range(self.workers)]
+        log.info('reloaded: workers %s listening; workers %s stop accepting and finish their '
+                 'connections within %g s', _pid_list(fresh), _pid_list(old), self.grace)
+        self._retire(old, announce=True)
+        return True
+
+    def _check_migration(self) -> None:
+        """Warn when the kernel would reset connections queued for a closing listener."""
+        if self._holder is None:
+            return      # a Unix socket: every worker shares one listening socket
+        try:
+            with open('/proc/sys/net/ipv4/tcp_migrate_req') as f:
+                enabled = f.read().strip() != '0'
+        except OSError:
+            enabled = False
+        if not enabled:
+            log.warning('reloading: net.ipv4.tcp_migrate_req is not 1, so a connection the kernel '
+                        'has queued for an old worker as it stops listening is reset; '
+                        'sysctl -w net.ipv4.tcp_migrate_req=1 (Linux 5.14+) moves it to a new one')
+
+    def _retire(self, workers: List[_Worker], announce: bool = False) -> None:
+        """SIGTERM to ``workers`` (no longer restarted), SIGKILL to those still there
+        ``grace`` + 5 s later; with ``announce``, log once all of them have exited."""
+        if not workers:
+            return
+        self._retired = [w for w in self._retired if w.alive] + workers
+        for worker in workers:
+            worker.signal(_signal.SIGTERM)
+
+        def reap() -> None:
+            deadline = time.monotonic() + self.grace + KILL_MARGIN
+            for worker in workers:
+                try:
+                    worker.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+                except _subprocess.TimeoutExpired:
+                    log.warning('worker %d still running %g s after SIGTERM; killing it',
+                                worker.pid, self.grace + KILL_MARGIN)
+                    worker.signal(_signal.SIGKILL)
+                    worker.proc.wait()
+            if announce and not self._stopping:
+                log.info('reload done: workers %s have exited', _pid_list(workers))
+        gevent.spawn(reap)
+
+    def _reload_loop(self) -> None:
+        while True:
+            self._reload_requested.wait()
+            self._reload_requested.clear()
+            if self._stop_requested.is_set():
+                return
+            self.reload()
+
     # ------------------------------------------------------------ stopping
     def request_stop(self) -> None:
         """Ask for a graceful stop without waiting (safe in a signal handler).  A second
         call forwards SIGTERM to the workers again, which makes them cut their open
         connections at once."""
         if self._stop_requested.is_set():
-            for worker in self._slots:
-                if worker is not None:
-                    worker.signal(_signal.SIGTERM)
+            for worker in [w for w in self._slots if w is not None] + self._retired:
+                worker.signal(_signal.SIGTERM)
             return
         self._stop_requested.set()
 
@@ -445,15 +579,14 @@ class Prefork:
             self._stopped.wait()
             return
         self._stop_requested.set()
-        self._stopping = True
+        with self._reload_lock:     # a reload under way gives up at once (stop requested)
+            self._stopping = True
         grace = self.grace if grace is None else grace
-        for worker in self._slots:
-            if worker is not None:
-                worker.signal(_signal.SIGTERM)
+        everyone = [w for w in self._slots if w is not None] + self._retired
+        for worker in everyone:
+            worker.signal(_signal.SIGTERM)
         deadline = time.monotonic() + grace + KILL_MARGIN
-        for worker in self._slots:
-            if worker is None:
-                continue
+        for worker in everyone:
             try:
                 worker.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
             except _subprocess.TimeoutExpired:
@@ -462,10 +595,10 @@ class Prefork:
                 worker.signal(_signal.SIGKILL)
                 worker.proc.wait()
         gevent.joinall(self._monitors, timeout=KILL_MARGIN)
-        for worker in self._slots:   # one a monitor started while we were stopping
-            if worker is not None and worker.alive:
-                worker.signal(_signal.SIGKILL)
-                worker.proc.wait()
+        for late in self._slots + self._retired:   # one started while we were stopping
+            if late is not None and late.alive:
+                late.signal(_signal.SIGKILL)
+                late.proc.wait()
         self._release()
         self._stopped.set()
 
@@ -474,27 +607,40 @@ class Prefork:
         self._stop_requested.wait()
 
     def run(self, on_ready: Optional[Callable[['Prefork'], Any]] = None,
-            signals: Sequence[int] = (_signal.SIGTERM, _signal.SIGINT)) -> int:
+            signals: Sequence[int] = (_signal.SIGTERM, _signal.SIGINT),
+            reload_signals: Sequence[int] = (_signal.SIGHUP,)) -> int:
         """Start, call ``on_ready(self)`` once every worker listens, serve until one of
-        ``signals`` arrives, then stop gracefully.  Returns 0.  Raises
-        :class:`PreforkError` if the workers could not be started."""
+        ``signals`` arrives, then stop gracefully; each of ``reload_signals`` meanwhile
+        makes a :meth:`reload`.  Returns 0.  Raises :class:`PreforkError` if the workers
+        could not be started."""
         handlers = [gevent.signal_handler(signum, self.request_stop) for signum in signals]
+        handlers += [gevent.signal_handler(signum, self.request_reload)
+                     for signum in reload_signals]
+        reloader = None
         try:
             self.start()
             if on_ready is not None and not self._stop_requested.is_set():
                 on_ready(self)
+            reloader = gevent.spawn(self._reload_loop)
             self.wait()
             self.stop()
             return 0
         finally:
+            if reloader is not None:
+                reloader.kill()
             for handler in handlers:
                 handler.cancel()
+
+
+def _pid_list(workers: List[_Worker]) -> str:
+    return ', '.join(str(w.pid) for w in workers)
 
 
 def run_workers(target: str, workers: int, *, on_ready: Optional[Callable[[Prefork], Any]] = None,
                 **options: Any) -> int:
     """Serve ``target`` (``'module:function'``) with ``workers`` worker processes until
-    SIGTERM or SIGINT, then stop them gracefully; returns the exit status (0).
+    SIGTERM or SIGINT (reloading them on SIGHUP), then stop them gracefully; returns the
+    exit status (0).
 
     ``options`` are :class:`Prefork`'s (``port``, ``host``, ``path``, ``grace``,
     ``monkey_patch``, ...).  Raises :class:`PreforkError` if the workers cannot start.

@@ -51,6 +51,9 @@ def legacy(sock, address):                           # written for gevent's Stre
     for line in sock.makefile("rb"):
         sock.sendall(address[0].encode() + b" " + line)
 
+def whoami(sock):
+    sock.end(("%s %s\\n" % (sock.remoteAddress, sock.remotePort)).encode())
+
 not_callable = 42
 '''
 
@@ -357,6 +360,22 @@ def test_a_second_signal_cuts_open_connections(run_bg, handlers: dict) -> None:
     proc.expect('cut 1 connection still open', 'stderr')
 
 
+@pytest.mark.parametrize('workers', [[], ['--workers', '2']], ids=['single', 'prefork'])
+def test_serve_reads_the_proxy_header_and_blocks_the_client_it_names(run_bg, handlers: dict,
+                                                                     workers: List[str]) -> None:
+    proc = run_bg('serve', 'gn_handlers:whoami', '--port', '0', '--proxy-protocol',
+                  '--block', '203.0.113.0/29', '--block', '2001:db8::1', *workers, env=handlers)
+    port = listening_port(proc)
+    assert exchange(port, b'PROXY TCP4 203.0.113.8 127.0.0.1 4000 80\r\n') == b'203.0.113.8 4000\n'
+    assert exchange(port, b'PROXY TCP6 2001:db8::2 ::1 4001 80\r\n') == b'2001:db8::2 4001\n'
+    for blocked in (b'PROXY TCP4 203.0.113.7 127.0.0.1 4000 80\r\n',
+                    b'PROXY TCP6 2001:db8::1 ::1 4001 80\r\n'):
+        try:
+            assert exchange(port, blocked) == b''        # closed before the handler ran
+        except ConnectionResetError:
+            pass
+
+
 # ==================================================================== errors
 
 @pytest.mark.parametrize('args, words', [
@@ -376,6 +395,8 @@ def test_a_second_signal_cuts_open_connections(run_bg, handlers: dict) -> None:
     (['serve', 'gn_handlers:missing', '--port', '0'], ["no attribute 'missing'"]),
     (['serve', 'gn_handlers:not_callable', '--port', '0'], ['not callable']),
     (['serve', 'gn_handlers:upper', '--port', '0', '--workers', '0'], ['at least 1']),
+    (['serve', 'gn_handlers:upper', '--port', '0', '--block', '10.0.0.0/99'],
+     ['--block', "'10.0.0.0/99'"]),
 ])
 def test_bad_argument_is_one_line_and_status_2(args: List[str], words: List[str],
                                               handlers: dict) -> None:
