@@ -14,10 +14,12 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, TypeVar
 
 from .errors import describe, invalid_arg_type, node_error, out_of_range
 
-#: the options of ``net.Socket()``: Node's, and greennet's ``limit``
+#: the options of ``net.Socket()``: Node's, the Duplex options it passes on, and
+#: greennet's ``limit``
 SOCKET_OPTIONS = ('allowHalfOpen', 'fd', 'onread', 'readable', 'writable', 'signal',
                   'highWaterMark', 'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'blockList',
-                  'limit')
+                  'readableHighWaterMark', 'writableHighWaterMark', 'encoding', 'defaultEncoding',
+                  'emitClose', 'autoDestroy', 'limit')
 
 _CAMEL_HUMP = re.compile(r'(?<=[a-z0-9])([A-Z])')
 

@@ -186,6 +186,9 @@ class EventEmitter:
     def _listener_added(self, name: str) -> None:
         """Hook for subclasses: a listener for ``name`` was just added."""
 
+    def _listener_removed(self, name: str) -> None:
+        """Hook for subclasses: a listener for ``name`` was just removed."""
+
     def on(self, eventName: str, listener: Listener) -> 'EventEmitter':
         """Add ``listener`` at the end of the list for ``eventName``; returns the emitter."""
         return self._add(eventName, listener, False)
@@ -219,6 +222,7 @@ class EventEmitter:
             del events[eventName]     # the common case: the one listener goes
             if self._warned:
                 self._warned.discard(eventName)
+            self._listener_removed(eventName)
             return self
         for i in range(len(existing) - 1, -1, -1):
             fn = existing[i][0]
@@ -232,6 +236,7 @@ class EventEmitter:
                     self._warned.discard(eventName)   # Node warns again past the limit
                 if 'removeListener' in self._events:
                     self.emit('removeListener', eventName, _unwrap(fn))
+                self._listener_removed(eventName)
                 break
         return self
 
@@ -242,10 +247,15 @@ class EventEmitter:
         events = self._events
         if 'removeListener' not in events:
             if eventName is None:
+                names = list(events)
                 events.clear()
                 self._warned = None
-            elif events.pop(eventName, None) and self._warned:
-                self._warned.discard(eventName)
+            else:
+                names = [eventName] if events.pop(eventName, None) else []
+                if names and self._warned:
+                    self._warned.discard(eventName)
+            for name in names:
+                self._listener_removed(name)
             return self
         names = [eventName] if eventName is not None else \
             [n for n in list(events) if n != 'removeListener'] + ['removeListener']

@@ -241,6 +241,12 @@ class Server(SerialEmitter):
         self._serving = 0
         self._closed_event = Event()
         if connectionListener is not None:
+            if _takes_an_address(connectionListener):
+                # gevent's StreamServer handle(socket, address): give it what it expects
+                # (a stdlib-shaped socket and the peer's address) rather than fail on
+                # every connection for want of a second argument
+                from .stdlib import serve_handler
+                connectionListener = serve_handler(connectionListener)
             self.on('connection', connectionListener)
 
     # ================================================================ events
@@ -708,6 +714,19 @@ def createServer(options: Any = None, connectionListener: Any = None, **kwargs: 
 
 
 # ==================================================================== helpers
+
+def _takes_an_address(listener: Any) -> bool:
+    """Does ``listener`` need two positional arguments, as a gevent-style
+    ``handle(socket, address)`` does (a 'connection' listener is given one)?"""
+    import inspect
+    try:
+        params = inspect.signature(listener).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    required = [p for p in params if p.default is p.empty and
+                p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(required) == 2
+
 
 _KIND = '_kind'     # the key of the form of listen() that _normalize_listen_args found
 

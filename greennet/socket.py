@@ -510,6 +510,15 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
                 self._readable_due = True
                 self._wake()
 
+    def _listener_removed(self, name: str) -> None:
+        if name == 'readable' and not self._events.get('readable'):
+            # Node's updateReadableListening: back to flowing if 'data' listeners wait,
+            # else to neither mode (the next 'data' listener or pipe() starts the flow)
+            if self._events.get('data'):
+                self.resume()
+            elif self._flowing is False:
+                self._flowing = None
+
     def _read_now(self, size: Any) -> Any:
         """Node's ``readable.read(size)`` in paused mode: at once, never blocking."""
         if size is not None and (not is_int(size) or size < 0):
