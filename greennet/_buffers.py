@@ -12,7 +12,7 @@ from typing import Any, Callable, List, Optional
 
 from .errors import LimitOverrunError
 
-__all__ = ['ReadBuffer', 'WriteQueue', 'MAX_IOV']
+__all__ = ['ReadBuffer', 'WriteQueue', 'NO_WRITES', 'MAX_IOV']
 
 #: Linux's IOV_MAX: the most buffers one ``sendmsg`` takes
 MAX_IOV = 1024
@@ -208,3 +208,9 @@ class WriteQueue:
         self.entries.clear()
         self.nbytes = 0
         return dropped
+
+
+#: The write queue of a socket that has never had to queue anything: most sockets never
+#: do (write() sends at once), so they share this one, empty, instead of holding two
+#: objects each.  It is only ever read; a socket replaces it before its first append.
+NO_WRITES = WriteQueue()

@@ -20,7 +20,7 @@ import errno as _errno
 from typing import TYPE_CHECKING, Any, Callable, List, Optional
 
 from . import _encoding
-from ._buffers import WriteQueue
+from ._buffers import NO_WRITES, WriteQueue
 from ._options import pep8_aliases
 from .errors import NodeError, check_callback, from_oserror, invalid_arg_type, node_error
 from .events import call_back
@@ -108,6 +108,8 @@ class WriteSide:
         if not ok:
             self._need_drain = True
         if wq.entries or self._sock is None or self._corked:
+            if wq is NO_WRITES:
+                wq = self._wq = WriteQueue()
             wq.append(chunk, callback)
             return ok
         try:
@@ -127,6 +129,8 @@ class WriteSide:
             if callback is not None or self._need_drain:
                 self._post(self._after_write, [callback] if callback is not None else [])
         else:
+            if wq is NO_WRITES:
+                wq = self._wq = WriteQueue()
             wq.append(memoryview(chunk)[sent:], callback)
             self._start_writing()
         return ok

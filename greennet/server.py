@@ -204,6 +204,7 @@ class Server(SerialEmitter):
             raise invalid_arg_type('options.keepAliveInitialDelay', 'of type number', delay)
         if opts.get('limit') is not None:
             validate_int(opts['limit'], 'options.limit', 1)
+        given = dict.fromkeys(k for k, v in opts.items() if k == 'pool' and v is not None)
         pool = opts.pop('pool', None)
         if pool is None:
             pool = Group()
@@ -227,8 +228,10 @@ class Server(SerialEmitter):
         self._accept_io: Any = None
         self._accept_paused = False
         self._resume_timer: Any = None
-        # this server's open connections (the pool may be shared with other servers)
-        self._connections: Set[ConnectionSlot] = set()
+        # this server's open connections: the pool's own set when the pool is ours, a set
+        # of our own when the pool is shared with other servers
+        self._own_pool = 'pool' not in given
+        self._connections: Set[ConnectionSlot] = pool.greenlets if self._own_pool else set()
         self.pool: Group = pool
         self._max_connections: Optional[int] = None
         self.dropMaxConnection = False
@@ -463,7 +466,8 @@ class Server(SerialEmitter):
             except PoolFull:
                 reason = 'full'
             else:
-                self._connections.add(slot)
+                if not self._own_pool:
+                    self._connections.add(slot)
                 return slot
         if reason == 'blocked':
             log.debug('server %r: closed a connection from blocked %s', self.address(), remote[0])

@@ -31,7 +31,7 @@ from greenlet import getcurrent
 
 from . import _encoding, _run
 from ._addressing import Addressing
-from ._buffers import ReadBuffer, WriteQueue
+from ._buffers import NO_WRITES, ReadBuffer
 from ._dispatch import SerialEmitter
 from ._options import SOCKET_OPTIONS, is_int, pep8_aliases, validate_int
 from ._options import options as _options
@@ -134,7 +134,7 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         self._read_first = False
         self._onread: Any = None
         # write side
-        self._wq = WriteQueue()
+        self._wq = NO_WRITES          # a queue of its own at the first write that waits
         self._write_io: Any = None
         self._writing = False
         self._ending = False
