@@ -617,12 +617,13 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         if self.destroyed:
             return self
         self.destroyed = True
-        self.connecting = False
+        was_connecting, self.connecting = self.connecting, False
         self._error = error
         self._close_handle()   # addresses read before stay readable, as Node caches them
         dropped = self._wq.clear()
         if dropped or self._finish_cbs:
-            err = node_error('ERR_STREAM_DESTROYED', 'write')
+            err = node_error('ERR_SOCKET_CLOSED_BEFORE_CONNECTION') if was_connecting else \
+                node_error('ERR_STREAM_DESTROYED', 'write')
             for cb in dropped + (self._finish_cbs or []):
                 self._pending.append((call_back, (cb, err)))
             self._finish_cbs = None
@@ -840,10 +841,9 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         log.debug('connected to %s', self._host)
         self.connecting = False
         self._attach(raw, is_ipc)
-        if self._reset_on_connect:
-            self.resetAndDestroy()
-            return
         self._post(self._emit_connect)
+        if self._reset_on_connect:     # Node resets in a 'connect' listener: after 'ready'
+            self._post(self.resetAndDestroy)
 
     def _reset_for_reconnect(self) -> None:
         """Node allows ``connect()`` again after 'close': start from a fresh state."""

@@ -26,18 +26,17 @@ NAMES = sorted(f[:-3] for f in os.listdir(CASES) if f.endswith('.py') and not f.
 # name -> why greennet differs today (the engine rewrite or the stream layer of issue 15)
 EXPECTED_FAILURES = {
     'lookup_sync_answer':
-        "engine: Node calls a custom lookup inside connect(), so an answer given at once emits 'lookup' "
-        "before connect() returns; greennet calls it from the socket's greenlet afterwards",
+        "not reproduced on purpose: Node calls a custom lookup inside connect(), so an answer given at "
+        "once emits 'lookup' before connect() returns; greennet runs connecting as the socket's first "
+        "event, so every connect event comes after connect() returned, whatever the lookup does",
     'listening_property_with_host':
-        'engine: listen(port, host) looks the host up before binding in Node, so server.listening is '
-        'false right after listen(); greennet binds inside listen()',
+        'not reproduced on purpose: listen(port, host) looks the host up before binding in Node, so '
+        'server.listening is false right after listen(); greennet binds inside listen(), so that '
+        'address() answers at once (a sequential script needs no callback to learn its port)',
     'server_close_waits':
-        "engine: Node counts a connection down when its handle closes, so the server's 'close' comes "
-        "before the sockets' 'close' events; greennet emits it after them",
-    'write_cb_destroy_before_connect':
-        'engine: a write queued while connecting, then destroy(): Node calls it back with '
-        "ERR_SOCKET_CLOSED_BEFORE_CONNECTION after the server's close callback; greennet with "
-        'ERR_STREAM_DESTROYED, before it',
+        "not reproduced on purpose: Node emits a socket's 'close' one loop turn after destroy() (when "
+        "libuv closes the handle) and the server's 'close' on the next tick, so the server's comes "
+        "first; greennet runs both in the order they were posted, the sockets' first",
 }
 
 PASSING = [name for name in NAMES if name not in EXPECTED_FAILURES]
