@@ -115,12 +115,24 @@ class SerialEmitter(EventEmitter):
             return                 # someone took the token since the kick
         me = getcurrent()
         self._holder = me
+        pending = self._pending
         try:
-            self._run_pending()
+            # _run_pending's loop, written out: this is every dispatch's path
+            while True:
+                try:
+                    while True:
+                        while pending:
+                            fn, args = pending.pop(0)
+                            fn(*args)
+                        if not self._run_more():
+                            break
+                    break
+                except Exception as exc:   # a listener raised: it costs this object only
+                    self._listener_failed(exc)
         except BaseException:   # interrupted (a kill): leave what is left to another
             self._release(me)
             raise
-        self._holder = None     # _run_pending returns only when nothing is left
+        self._holder = None     # the loop ends only when nothing is left
 
     def _serve_here(self) -> None:
         """Run what is pending in the calling greenlet if no one else is running this

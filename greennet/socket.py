@@ -321,36 +321,34 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
 
     def _run_more(self) -> bool:
         """Buffered data as 'data' while flowing, or 'readable' in paused mode; then
-        'end' once it is all consumed."""
+        'end' once it is all consumed.  (The 'data' loop is written out here rather than
+        in a method of its own: it is the hot path of every Node-style socket.)"""
+        rbuf = self._rbuf
         while not self._pending:
             if self._readable_due:
                 self._readable_due = False
                 if self._events.get('readable'):
                     self.emit('readable')
                     continue
-            if self._rbuf.nbytes:
+            if rbuf.nbytes:
                 if not self._flowing:
                     return False
-                self._flow()
+                decoder = self._decoder
+                while self._flowing and rbuf.nbytes:
+                    chunk = rbuf.popleft()
+                    if decoder is not None:
+                        chunk = decoder.decode(chunk)
+                        if not chunk:
+                            continue
+                    self.emit('data', chunk)
+                    rbuf = self._rbuf       # a listener may have reconnected the socket
+                if not self._reading:
+                    self._update_reading()
             elif self._eof and not self._ended and self._reader is None and not self._rtext:
                 self._emit_end()
             else:
                 return False
         return True
-
-    def _flow(self) -> None:
-        """Emit buffered data as 'data' events while the socket is flowing."""
-        rbuf = self._rbuf
-        decoder = self._decoder
-        while self._flowing and rbuf.nbytes:
-            chunk = rbuf.popleft()
-            if decoder is not None:
-                chunk = decoder.decode(chunk)
-                if not chunk:
-                    continue
-            self.emit('data', chunk)
-        if not self._reading:
-            self._update_reading()
 
     def _listener_failed(self, exc: BaseException) -> None:
         """A listener or handler raised: destroy this socket with that error."""
