@@ -853,3 +853,20 @@ def test_a_pool_that_is_not_a_gevent_group_is_err_invalid_arg_type():
     with pytest.raises(TypeError) as info:
         net.createServer(pool=[])
     assert info.value.code == 'ERR_INVALID_ARG_TYPE'
+
+
+def test_a_gevent_style_handler_given_to_create_server_gets_a_socket_and_its_address(start_tcp_server):
+    import gevent.socket
+
+    def handle(sock, address):                  # written for gevent's StreamServer
+        sock.sendall(b'%s %d\n' % (address[0].encode(), address[1]))
+
+    server = start_tcp_server(handle)
+    with gevent.socket.create_connection(('127.0.0.1', server.address()['port'])) as conn:
+        answer = conn.makefile('rb').readline()
+        assert answer == b'127.0.0.1 %d\n' % conn.getsockname()[1]
+
+
+def test_a_handler_with_an_optional_second_argument_stays_a_plain_listener(start_server, connect):
+    server = start_server(lambda sock, extra='kept': sock.end(extra.encode() + b'\n'))
+    assert connect(server).readline() == b'kept\n'
