@@ -29,11 +29,13 @@ class ReadBuffer:
     which would be a Python-level call.
     """
 
-    __slots__ = ('_chunks', 'nbytes', '_scanned', '_scan_sep')
+    __slots__ = ('chunks', 'nbytes', '_scanned', '_scan_sep')
 
     def __init__(self) -> None:
-        # a plain list: an empty deque costs a 64-slot block per idle connection
-        self._chunks: List[Any] = []
+        # a plain list: an empty deque costs a 64-slot block per idle connection.  Public
+        # for one reader: the socket's hub-side read appends a fresh chunk to it inline
+        # (``chunks.append(data); nbytes += len(data)``), the path of every message.
+        self.chunks: List[Any] = []
         self.nbytes = 0
         # where the next search for _scan_sep starts: the bytes before it are known
         # not to start a separator, so a search never covers a byte twice
@@ -48,19 +50,19 @@ class ReadBuffer:
 
     def append(self, data: bytes) -> None:
         """Add ``data`` (non-empty bytes) at the end."""
-        self._chunks.append(data)
+        self.chunks.append(data)
         self.nbytes += len(data)
 
     def unshift(self, data: bytes) -> None:
         """Put ``data`` back in front (Node's ``unshift``)."""
         if data:
-            self._chunks.insert(0, data)
+            self.chunks.insert(0, data)
             self.nbytes += len(data)
             self._scanned = 0
 
     def popleft(self) -> bytes:
         """The first chunk, whole (a 'data' event's payload)."""
-        chunk = self._chunks.pop(0)
+        chunk = self.chunks.pop(0)
         self.nbytes -= len(chunk)
         if self._scanned:        # a 'data' event's path: keep it short
             self._scanned = max(0, self._scanned - len(chunk))
@@ -68,7 +70,7 @@ class ReadBuffer:
 
     def take(self, n: int) -> bytes:
         """Take the first ``n`` bytes (everything when ``n`` < 0 or more than there is)."""
-        chunks = self._chunks
+        chunks = self.chunks
         if n < 0 or n >= self.nbytes:
             if len(chunks) == 1:
                 data = chunks[0] if type(chunks[0]) is bytes else bytes(chunks[0])
@@ -98,7 +100,7 @@ class ReadBuffer:
 
     def _split_first(self, n: int) -> bytes:
         """Take ``n`` bytes of the first chunk, which has at least that many."""
-        chunks = self._chunks
+        chunks = self.chunks
         first = chunks[0]
         if len(first) == n:
             chunks.pop(0)
@@ -145,7 +147,7 @@ class ReadBuffer:
     def _joined(self) -> 'bytes | bytearray':
         """The buffer as one bytes-like object.  Chunks are joined into a bytearray head
         that later chunks are appended to, so each byte is copied in at most once."""
-        chunks = self._chunks
+        chunks = self.chunks
         first = chunks[0]
         if len(chunks) == 1 and type(first) is not memoryview:
             return first    # type: ignore[no-any-return]

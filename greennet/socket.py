@@ -426,7 +426,8 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
             self.bytesRead += n
             if self._timeout_ms:
                 self._touch()
-            rbuf.append(data)
+            rbuf.chunks.append(data)   # ReadBuffer.append, inline: every message's path
+            rbuf.nbytes += n
             if rbuf.nbytes >= self._rlimit:
                 self._update_reading()
         else:
