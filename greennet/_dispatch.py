@@ -201,10 +201,7 @@ class SerialEmitter(EventEmitter):
                         if ready():
                             break
                     self._parked = True
-                    try:
-                        self._hub.switch()
-                    finally:
-                        self._parked = False
+                    self._hub.switch()       # _kick clears _parked as it switches back
                 else:
                     self._wait_as_waiter()
             return True
@@ -213,9 +210,16 @@ class SerialEmitter(EventEmitter):
                 raise
             return False
         finally:
+            # _release, written out (every sequential read passes here), and a park
+            # that an exception (a timeout, a kill) cut short is undone
             self._blocked -= 1
-            if took:
-                self._release(current)
+            if self._holder is current:
+                self._parked = False
+                if took:
+                    self._holder = None
+                    if (self._pending or self._has_work()) and not self._kick_scheduled:
+                        self._kick_scheduled = True
+                        self._loop.run_callback(self._kick)
             if timer is not None:
                 timer.close()
 
