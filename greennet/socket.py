@@ -402,17 +402,20 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         if self._onread is not None:
             return self._read_into_user_buffer(self._onread)
         rbuf = self._rbuf
+        # a sequential reader never reads past what it may buffer (``_rlimit``); a
+        # flowing socket hands every chunk on at once
+        size = _READ_SIZE
+        if not self._flowing:
+            room = self._rlimit - rbuf.nbytes
+            if room < _READ_SIZE:
+                size = int(room) if room > 1 else 1
         try:
             if self._read_full:    # a stream: read into a fresh bytes, no copy out
                 if self._flowing:
                     size = _BIG_READ_SIZE
-                else:              # a sequential reader: never past what it may buffer
-                    size = int(min(_READ_SIZE, max(self._rlimit - rbuf.nbytes, 1)))
                 data = self._sock.recv(size)
                 n = len(data)
             else:                  # messages: the scratch buffer, copy out what came
-                size = _READ_SIZE if self._flowing else \
-                    int(min(_READ_SIZE, max(self._rlimit - rbuf.nbytes, 1)))
                 n = self._sock.recv_into(self._scratch, size)
                 data = self._scratch[:n].tobytes()
         except (BlockingIOError, InterruptedError):
