@@ -22,7 +22,7 @@ import errno as _errno
 import logging
 import os
 from collections.abc import Mapping
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Optional, Set, Tuple
 
 from gevent import get_hub
 from gevent.event import Event
@@ -99,7 +99,8 @@ class ConnectionSlot:
         self.server = server
         self.socket: Optional[Socket] = None
         self.handler: Any = None      # the handler's greenlet while the handler runs
-        self._links: Optional[List[Callable[[Any], Any]]] = None
+        # None, one callback, or a list of them
+        self._links: Any = None
         self.dead = False
 
     def ready(self) -> bool:
@@ -110,16 +111,22 @@ class ConnectionSlot:
 
     def rawlink(self, callback: Callable[[Any], Any]) -> None:
         """Call ``callback(slot)`` once the connection has closed."""
+        links = self._links
         if self.dead:
             get_hub().loop.run_callback(callback, self)
-        elif self._links is None:
-            self._links = [callback]
+        elif links is None:       # nearly always one link (the pool's): no list for it
+            self._links = callback
+        elif isinstance(links, list):
+            links.append(callback)
         else:
-            self._links.append(callback)
+            self._links = [links, callback]
 
     def unlink(self, callback: Callable[[Any], Any]) -> None:
-        if self._links is not None and callback in self._links:
-            self._links.remove(callback)
+        links = self._links
+        if links is callback:
+            self._links = None
+        elif isinstance(links, list) and callback in links:
+            links.remove(callback)
 
     def finish(self) -> None:
         """The socket was destroyed: the connection leaves the pool and the count."""
@@ -128,8 +135,11 @@ class ConnectionSlot:
         self.dead = True
         self.socket = None
         links, self._links = self._links, None
-        for callback in links or ():
-            callback(self)
+        if isinstance(links, list):
+            for callback in links:
+                callback(self)
+        elif links is not None:
+            links(self)
         self.server._connection_closed(self)
 
     def kill(self, exception: Any = GreenletExit, block: bool = True,

@@ -104,8 +104,7 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         'connecting', 'destroyed', '_closed', '_error', 'allowHalfOpen', 'bytesRead',
         '_timeout_ms', '_timer', '_last_active', '_refed', '_peer', '_local',
         '_no_delay', '_keep_alive', '_reset_on_connect', '_signal', '_abort_listener',
-        'autoSelectFamilyAttemptedAddresses', '_readable_opt',
-        '_writable_opt', '_block_list', '_host', '_pipes', '_piped_in', '__weakref__',
+        'autoSelectFamilyAttemptedAddresses', '_block_list', '_host', '_pipes', '_piped_in', '__weakref__',
     )
 
     def __init__(self, options: Any = None, *, context: Optional[contextvars.Context] = None,
@@ -161,8 +160,6 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         self._signal: Optional[AbortSignal] = None
         self._abort_listener: Any = None
         self.autoSelectFamilyAttemptedAddresses: Optional[List[str]] = None
-        self._readable_opt = True
-        self._writable_opt = True
         self._block_list: Optional[BlockList] = None
         self._host: Optional[str] = None
         # pipe() links out of this socket, and into it (they come apart at our end)
@@ -189,10 +186,6 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         it accepts, and ``connect()``'s.  Each is validated here, as Node does."""
         if 'allowHalfOpen' in opts:
             self.allowHalfOpen = bool(opts['allowHalfOpen'])
-        if 'readable' in opts:
-            self._readable_opt = opts['readable'] is not False
-        if 'writable' in opts:
-            self._writable_opt = opts['writable'] is not False
         for name in ('highWaterMark', 'readableHighWaterMark', 'writableHighWaterMark'):
             hwm = opts.get(name)
             if hwm is None:
@@ -236,10 +229,11 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
             self.setTimeout(opts['timeout'])
         fd = opts.get('fd')
         if fd is not None:
-            self._adopt_fd(fd)
+            self._adopt_fd(fd, opts.get('readable') is not False, opts.get('writable') is not False)
 
-    def _adopt_fd(self, fd: Any) -> None:
-        """Wrap an existing socket descriptor (Node's ``fd`` option)."""
+    def _adopt_fd(self, fd: Any, readable: bool, writable: bool) -> None:
+        """Wrap an existing socket descriptor (Node's ``fd`` option; ``readable`` and
+        ``writable`` false close that side from the start)."""
         if not is_int(fd) or fd < 0:
             raise invalid_arg_type('options.fd', 'a non-negative integer', fd)
         try:
@@ -250,9 +244,9 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
             raw.close()
             raise node_error('ERR_INVALID_FD_TYPE', 'not a stream socket')
         self._attach(raw, is_ipc=raw.family == _socket.AF_UNIX)
-        if not self._readable_opt:
+        if not readable:
             self._eof = self._ended = True
-        if not self._writable_opt:
+        if not writable:
             self._ending = self._finished = True
 
     @property
