@@ -15,10 +15,12 @@ The rules (API.md, "The loop" and "One greenlet per connection"):
   between the handler's own steps, as Node's callbacks run while an async function
   awaits.
 * **The fast path.**  A greenlet that blocks on this very object (a sequential read,
-  ``drain()``) takes the token while it waits and runs the events itself when the hub
-  wakes it (``_parked``): no worker, no extra switch.  The token holder may block on
-  the object too (a listener calling ``drain()``): it goes on running the object's
-  events while it waits, since what it waits for may be one of them ('close').
+  ``drain()``) parks as its ``_sleeper`` and the hub's next kick switches straight to it:
+  no waiter object, no worker.  It does not run the object's events (a worker does), so
+  a timeout armed around the wait can only interrupt the wait.  The token holder may
+  block on the object too (a listener calling ``drain()``): it goes on running the
+  object's events while it waits (``_parked``), since what it waits for may be one of
+  them ('close').
 * **Isolation.**  Everything runs in the object's ``_context``: workers enter it for
   the callable they run, and a greenlet of the user's that runs events while it waits
   enters it for that time.  A ``ContextVar`` set by a connection's handler or listener
@@ -43,7 +45,7 @@ __all__ = ['SerialEmitter']
 class SerialEmitter(EventEmitter):
     """An :class:`EventEmitter` whose posted work runs serially in its own context."""
 
-    __slots__ = ('_hub', '_loop', '_pending', '_holder', '_parked', '_waiters',
+    __slots__ = ('_hub', '_loop', '_pending', '_holder', '_parked', '_sleeper', '_waiters',
                  '_kick_scheduled', '_context', '_blocked')
 
     def __init__(self, context: Optional[contextvars.Context] = None) -> None:
@@ -55,7 +57,8 @@ class SerialEmitter(EventEmitter):
         self._pending: List[Tuple[Callable[..., Any], Tuple[Any, ...]]] = []
         self._holder: Any = None      # the greenlet running this object's events
         self._parked = False          # the holder waits in _block_until, ready for more
-        self._waiters: Optional[List[Any]] = None   # other greenlets blocked on us
+        self._sleeper: Any = None     # a greenlet blocked on us, woken by the next kick
+        self._waiters: Optional[List[Any]] = None   # more greenlets blocked on us
         self._kick_scheduled = False
         self._context = contextvars.copy_context() if context is None else context
         self._blocked = 0             # greenlets in a blocking call on this object
@@ -87,9 +90,10 @@ class SerialEmitter(EventEmitter):
         current = getcurrent()
         if current is self._hub:
             self._kick()
-        elif (current is not self._holder or self._waiters) and not self._kick_scheduled:
-            # the holder itself needs no kick: it runs what is pending once the
-            # listener that posted it returns
+        elif (current is not self._holder or self._sleeper is not None or self._waiters) \
+                and not self._kick_scheduled:
+            # the holder itself needs no kick, unless someone waits: it runs what is
+            # pending once the listener that posted it returns
             self._kick_scheduled = True
             self._loop.run_callback(self._kick)
 
@@ -102,6 +106,10 @@ class SerialEmitter(EventEmitter):
             self._holder.switch()
         elif self._holder is None and self._has_work():
             run_in_worker(self._hub, self._serve, self._context)
+        sleeper = self._sleeper
+        if sleeper is not None:
+            self._sleeper = None
+            sleeper.switch()
         waiters = self._waiters
         if waiters:
             self._waiters = None
@@ -178,8 +186,12 @@ class SerialEmitter(EventEmitter):
     def _block_until(self, ready: Callable[[], Any], timeout: Optional[float] = None) -> bool:
         """Block the calling greenlet until ``ready()``; False if ``timeout`` (s) passed.
 
-        Meanwhile it runs this object's events itself when no one else is (the fast
-        path), else it waits for the hub to wake it.
+        A greenlet that waits does not run the object's events: a worker does, so a
+        timeout armed around this wait (``timeout``, or the caller's ``gevent.Timeout``)
+        can only interrupt the wait, never somebody's listener.  The exception is the
+        holder itself, a listener that blocks on its own socket (``drain()`` in 'data'):
+        it goes on running the socket's events while it waits, since what it waits for
+        may be one of them ('close'), and nobody else may run them meanwhile.
         """
         if ready():
             return True
@@ -188,38 +200,33 @@ class SerialEmitter(EventEmitter):
             raise RuntimeError('greennet: cannot block in the hub (a watcher callback)')
         timer = Timeout._start_new_or_dummy(timeout) if timeout is not None else None
         self._blocked += 1
-        took = False
         try:
-            while not ready():
-                holder = self._holder
-                if holder is None:
-                    self._holder = holder = current
-                    took = True
-                if holder is current:
+            if current is self._holder:
+                while not ready():
                     if self._has_work():
                         self._run_pending_in_context(current)
                         if ready():
                             break
                     self._parked = True
                     self._hub.switch()       # _kick clears _parked as it switches back
-                else:
-                    self._wait_as_waiter()
+            else:
+                while not ready():
+                    if self._sleeper is None:
+                        self._sleeper = current
+                        self._hub.switch()   # the next kick wakes it (and clears it)
+                    else:
+                        self._wait_as_waiter()
             return True
         except Timeout as t:
             if timer is None or t is not timer:
                 raise
             return False
         finally:
-            # _release, written out (every sequential read passes here), and a park
-            # that an exception (a timeout, a kill) cut short is undone
             self._blocked -= 1
-            if self._holder is current:
+            if self._holder is current:      # a park an exception cut short is undone
                 self._parked = False
-                if took:
-                    self._holder = None
-                    if (self._pending or self._has_work()) and not self._kick_scheduled:
-                        self._kick_scheduled = True
-                        self._loop.run_callback(self._kick)
+            if self._sleeper is current:
+                self._sleeper = None
             if timer is not None:
                 timer.close()
 

@@ -23,7 +23,7 @@ from typing import Any, Callable, List, Optional
 
 from greenlet import getcurrent, greenlet
 
-__all__ = ['run_in_worker', 'start_task', 'MAX_IDLE_WORKERS']
+__all__ = ['run_in_worker', 'start_task', 'idle_worker_count', 'MAX_IDLE_WORKERS']
 
 log = logging.getLogger('greennet')
 
@@ -65,6 +65,13 @@ def start_task(hub: Any, fn: Callable[..., Any], arg1: Any, arg2: Any, context: 
     task = _Task(fn, hub)
     task.gr_context = context
     task.switch(arg1, arg2)
+
+
+def idle_worker_count(hub: Any) -> int:
+    """How many idle worker greenlets ``hub`` keeps for reuse (a cache, at most
+    :data:`MAX_IDLE_WORKERS`; what it holds depends on the most dispatches that once ran
+    at the same time, not on how many connections came and went)."""
+    return len(getattr(hub, '_greennet_workers', ()))
 
 
 def _idle_workers(hub: Any) -> List[Any]:

@@ -191,7 +191,8 @@ class WriteSide:
             self.write(data, encoding)
         if callback is not None:
             if self._finished or self.destroyed:
-                err = None if self._finished else node_error('ERR_STREAM_DESTROYED', 'end')
+                err = node_error('ERR_STREAM_ALREADY_FINISHED', 'end') if self._finished else \
+                    node_error('ERR_STREAM_DESTROYED', 'end')
                 self._post(call_back, callback, err)
             elif self._finish_cbs is None:
                 self._finish_cbs = [callback]
@@ -213,6 +214,8 @@ class WriteSide:
 
     def _shutdown(self) -> None:
         """Send FIN (everything queued is flushed) and schedule the end's events."""
+        if self._finished:
+            return
         try:
             if not self._ended:   # else the close() that follows 'finish' sends the FIN
                 self._sock.shutdown(_socket.SHUT_WR)

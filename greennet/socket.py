@@ -324,6 +324,10 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
                 if self._events.get('readable'):
                     self.emit('readable')
                     continue
+            if self._rtext and self._flowing:   # text paused mode decoded but did not hand out
+                text, self._rtext = self._rtext, ''
+                self.emit('data', text)
+                continue
             if rbuf.nbytes:
                 if not self._flowing:
                     return False
@@ -533,6 +537,10 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
                 result, self._rtext = (text, '') if size is None else (text[:size], text[size:])
         elif rbuf.nbytes and (size is None or rbuf.nbytes >= size or self._eof):
             result = rbuf.take(-1 if size is None else size)
+        if result is None and size and not self._eof:
+            # asked for more than may be buffered: let the hub read that far (Node raises
+            # the high-water mark the same way, computeNewHighWaterMark)
+            self._need(size * 4 if self._decoder is not None else size)
         if not self._reading:
             self._update_reading()
         if self._eof and not rbuf.nbytes and not self._rtext and not self._ended:
@@ -572,7 +580,7 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         if not self._read_started:
             self._read_started = True
             self._update_reading()
-        if self._rbuf.nbytes or self._eof:
+        if self._rbuf.nbytes or self._rtext or self._eof:
             self._wake()
         return self
 
@@ -869,7 +877,7 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         self._block_until(ready)
 
     def _notify(self) -> None:
-        self._kick()
+        self._wake()    # from the hub (a watcher) or a lookup's callback in any greenlet
 
     # ================================================================ context manager
     def __enter__(self) -> 'Socket':

@@ -34,7 +34,7 @@ def finished(stream: Any, callback: Optional[Callable[..., Any]] = None, *,
     if callback is None:
         outcome: AsyncResult = AsyncResult()
         finished(stream, lambda err=None: outcome.set(err), readable=readable, writable=writable)
-        error = outcome.get()
+        error = _wait(outcome, stream)
         if error is not None:
             raise error
         return None
@@ -109,12 +109,13 @@ def pipeline(*streams: Any, callback: Optional[Callable[..., Any]] = None) -> An
     if callback is None:
         outcome: AsyncResult = AsyncResult()
         pipeline(*streams, callback=lambda err=None: outcome.set(err))
-        error = outcome.get()
+        error = _wait(outcome, *streams)
         if error is not None:
             raise error
         return streams[-1]
     check_callback(callback)
     called: List[bool] = []
+    done_ok: List[int] = []    # streams already finished: an error destroys only the others
     last = len(streams) - 1
 
     def settle(err: Optional[BaseException]) -> None:
@@ -122,14 +123,16 @@ def pipeline(*streams: Any, callback: Optional[Callable[..., Any]] = None) -> An
             return
         called.append(True)
         if err is not None:
-            for stream in streams:
+            for index, stream in enumerate(streams):
                 destroy = getattr(stream, 'destroy', None)
-                if isinstance(stream, EventEmitter) and destroy is not None:
+                if isinstance(stream, EventEmitter) and destroy is not None and index not in done_ok:
                     destroy(err)
         call_back(callback, err)
 
     def on_done(index: int) -> Callable[..., None]:
         def after(err: Optional[BaseException] = None) -> None:
+            if err is None:
+                done_ok.append(index)
             if err is not None or index == last:
                 settle(err)
             elif index == last - 1 and not isinstance(streams[last], EventEmitter):
@@ -142,3 +145,15 @@ def pipeline(*streams: Any, callback: Optional[Callable[..., Any]] = None) -> An
         if isinstance(stream, EventEmitter):
             finished(stream, on_done(index), readable=index < last, writable=index > 0)
     return streams[-1]
+
+
+def _wait(outcome: 'AsyncResult', *streams: Any) -> Any:
+    """The outcome, waited for by the calling greenlet.  Called from a listener of one of
+    the streams, it waits through that socket's own blocking wait, which goes on running
+    the socket's events (else 'end'/'finish'/'close' could never come)."""
+    for stream in streams:
+        block_until = getattr(stream, '_block_until', None)   # the socket's own wait
+        if block_until is not None and getattr(stream, '_holder', None) is gevent.getcurrent():
+            block_until(outcome.ready)
+            break
+    return outcome.get()

@@ -79,9 +79,15 @@ def _root(g: Any) -> Any:
 
 def greenlet_count() -> int:
     """Greenlet objects of this thread (gevent's threadpool workers, which come and go
-    with DNS lookups, live in other threads and are not greennet's)."""
+    with DNS lookups, live in other threads and are not greennet's), less greennet's idle
+    dispatch workers: a bounded cache whose size follows the most dispatches that ever
+    ran at once, not the connections served."""
+    from gevent import get_hub
+
+    from greennet._workers import idle_worker_count
     main = _root(getcurrent())
-    return sum(1 for o in gc.get_objects() if isinstance(o, greenlet) and _root(o) is main)
+    count = sum(1 for o in gc.get_objects() if isinstance(o, greenlet) and _root(o) is main)
+    return count - idle_worker_count(get_hub())
 
 
 def trim() -> None:
