@@ -255,3 +255,41 @@ def test_thread_locals_do_not_cross_connections_under_monkey_patching(tmp_path):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report == {'leaked': [], 'local_is_gevent': True}
+
+
+def test_a_timeout_around_a_wait_interrupts_the_wait_not_a_listener(start_server, connect):
+    log = []
+    done = Event()
+
+    def handle(sock):
+        def on_data(data):
+            log.append('listener start')
+            gevent.sleep(0.3)
+            log.append('listener done')
+            done.set()
+        sock.on('data', on_data)
+        try:
+            sock.wait_closed(timeout=0.1)
+        except TimeoutError:
+            log.append('wait timed out')
+
+    server = start_server(handle)
+    client = connect(server)
+    client.write(b'one')
+    wait_for(done)
+    assert log == ['listener start', 'wait timed out', 'listener done']
+
+
+def test_a_lookup_answered_from_another_greenlet_lets_that_greenlet_go_on(start_tcp_server):
+    answered = []
+
+    def lookup(host, options, callback):
+        def answer():
+            callback(None, '127.0.0.1', 4)
+            answered.append('went on')
+        gevent.spawn(answer)
+
+    server = start_tcp_server(lambda s: s.end(b'hi'))
+    client = net.connect({'port': server.address()['port'], 'host': 'svc.test', 'lookup': lookup})
+    assert client.read() == b'hi'
+    assert answered == ['went on']

@@ -160,3 +160,32 @@ def test_auto_destroy_false_keeps_the_socket_after_end_and_finish(start_server, 
     gevent.sleep(0.02)
     assert not client.destroyed
     client.destroy()
+
+
+def test_text_left_by_paused_reads_flows_on_as_data(start_server, connect):
+    events = []
+    done = Event()
+    server = start_server(lambda s: s.end(b'hello world'))
+    client = connect(server)
+    client.setEncoding('utf8')
+
+    def on_readable():
+        head = client.read(5)
+        if head is None:
+            return
+        events.append(('read', head))
+        client.removeListener('readable', on_readable)
+        client.on('data', lambda d: events.append(('data', d)))
+    client.on('readable', on_readable)
+    client.on('end', lambda: (events.append('end'), done.set()))
+    wait_for(done)
+    assert events == [('read', 'hello'), ('data', ' world'), 'end']
+
+
+def test_read_of_more_than_the_high_water_mark_is_answered_once_it_arrived(start_server, connect):
+    got, done = [], Event()
+    server = start_server(lambda s: s.end(b'z' * 200_000))
+    client = connect(server)
+    paused_reader(client, 100_000, got, done)
+    wait_for(done)
+    assert [len(chunk) for chunk in got] == [100_000, 100_000]

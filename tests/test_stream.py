@@ -97,3 +97,31 @@ def test_pipe_into_a_python_file_writes_everything_and_leaves_it_open(start_serv
     client.pipe(sink)
     Recorder(client, 'close').wait('close')
     assert sink.getvalue() == b'abc' * 1000 and not sink.closed
+
+
+def test_finished_called_in_a_listener_of_the_same_socket_returns(start_server, connect):
+    server = start_server(lambda s: (s.resume(), s.on('end', s.end)))
+    client = connect(server)
+    outcome = AsyncResult()
+
+    def on_connect():
+        client.end(b'bye')
+        finished(client)               # blocks this listener; the socket's events go on
+        outcome.set('returned')
+    client.on('connect', on_connect)
+    client.resume()
+    assert outcome.get(timeout=DEADLINE) == 'returned'
+
+
+def test_pipeline_leaves_a_stream_that_already_finished_alone(start_tcp_server):
+    import greennet as net
+    source_server = start_tcp_server(lambda s: s.end(b'all of it'))
+    source = net.connect(source_server.address()['port'], '127.0.0.1', allowHalfOpen=True)
+    source.end()
+    destination = net.connect({'port': 1, 'host': 'no-such-host.invalid'})
+    outcome = AsyncResult()
+    pipeline(source, destination, callback=lambda err: outcome.set(err))
+    err = outcome.get(timeout=DEADLINE)
+    assert err.code in ('ENOTFOUND', 'EAI_AGAIN')
+    gevent.sleep(0.05)
+    assert source.errored is None

@@ -164,3 +164,34 @@ def test_destroy_soon_with_queued_writes_ends_then_destroys_after_finish(start_s
     wait_for(done)
     assert b''.join(got) == b''.join(payload)
     assert rec.names[0] == 'finish'
+
+
+def test_end_on_a_corked_socket_finishes_once(start_server, connect):
+    order = []
+    server = start_server(lambda s: (s.resume(), s.on('end', s.end)))
+    client = connect(server, allowHalfOpen=True)
+    client.wait_connected(DEADLINE)
+    client.resume()
+    client.on('prefinish', lambda: order.append('prefinish'))
+    client.on('finish', lambda: order.append('finish'))
+    client.cork()
+    client.write(b'held')
+    client.end(lambda: order.append('end-cb'))
+    rec = Recorder(client, 'end')
+    rec.wait('end')
+    client.destroy()
+    Recorder(client, 'close').wait('close') if not client.closed else None
+    assert order == ['prefinish', 'end-cb', 'finish']
+
+
+def test_end_callback_after_finish_gets_err_stream_already_finished(start_server, connect):
+    server = start_server(lambda s: s.resume())
+    client = connect(server, allowHalfOpen=True)
+    client.wait_connected(DEADLINE)
+    client.end()
+    Recorder(client, 'finish').wait('finish')
+    got = []
+    done = Event()
+    client.end(lambda err: (got.append(err), done.set()))
+    wait_for(done)
+    assert got[0].code == 'ERR_STREAM_ALREADY_FINISHED'
