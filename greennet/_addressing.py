@@ -49,7 +49,7 @@ class Addressing:
             return None
         sock = self._sock
         if sock is not None:
-            return family_name(('', 0, 0, 0) if sock.family == _socket.AF_INET6 else ('', 0))
+            return 'IPv6' if sock.family == _socket.AF_INET6 else 'IPv4'   # not AF_UNIX here
         return family_name(self._peer or self._local)
 
     def address(self) -> Dict[str, Any]:

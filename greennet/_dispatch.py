@@ -22,8 +22,8 @@ The rules (API.md, "The loop" and "One greenlet per connection"):
   object's events while it waits (``_parked``), since what it waits for may be one of
   them ('close').
 * **Isolation.**  Everything runs in the object's ``_context``: workers enter it for
-  the callable they run, and a greenlet of the user's that runs events while it waits
-  enters it for that time.  A ``ContextVar`` set by a connection's handler or listener
+  the callable they run, and a connection's handler greenlet (the other place events
+  run, once its handler returned) starts in it.  A ``ContextVar`` set by a connection's handler or listener
   is seen by that connection's later events, never by another connection.
 """
 from __future__ import annotations
@@ -162,18 +162,6 @@ class SerialEmitter(EventEmitter):
             except Exception as exc:   # a listener raised: it costs this object only
                 self._listener_failed(exc)
 
-    def _run_pending_in_context(self, current: Any) -> None:
-        context = self._context
-        saved = current.gr_context
-        if saved is context:
-            self._run_pending()
-            return
-        current.gr_context = context
-        try:
-            self._run_pending()
-        finally:
-            current.gr_context = saved
-
     def _release(self, me: Any) -> None:
         if self._holder is me:
             self._holder = None
@@ -204,7 +192,7 @@ class SerialEmitter(EventEmitter):
             if current is self._holder:
                 while not ready():
                     if self._has_work():
-                        self._run_pending_in_context(current)
+                        self._run_pending()    # a holder already runs in our context
                         if ready():
                             break
                     self._parked = True

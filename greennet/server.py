@@ -214,9 +214,9 @@ class Server(SerialEmitter):
             raise invalid_arg_type('options.keepAliveInitialDelay', 'of type number', delay)
         if opts.get('limit') is not None:
             validate_int(opts['limit'], 'options.limit', 1)
-        given = dict.fromkeys(k for k, v in opts.items() if k == 'pool' and v is not None)
         pool = opts.pop('pool', None)
-        if pool is None:
+        own_pool = pool is None
+        if own_pool:
             pool = Group()
         elif not isinstance(pool, Group):
             raise invalid_arg_type('options.pool', 'a gevent.pool.Group or Pool', pool)
@@ -240,7 +240,7 @@ class Server(SerialEmitter):
         self._resume_timer: Any = None
         # this server's open connections: the pool's own set when the pool is ours, a set
         # of our own when the pool is shared with other servers
-        self._own_pool = 'pool' not in given
+        self._own_pool = own_pool
         self._connections: Set[ConnectionSlot] = pool.greenlets if self._own_pool else set()
         self.pool: Group = pool
         self._max_connections: Optional[int] = None
