@@ -196,11 +196,14 @@ def wait_exit(popen: subprocess.Popen, timeout: float = DEADLINE) -> int:
 class Command:
     """A command running in the background, its output lines collected as they come."""
 
-    def __init__(self, argv: List[str], env: Optional[dict] = None, **kwargs: Any) -> None:
+    def __init__(self, argv: List[str], env: Optional[dict] = None,
+                 stdin: Any = subprocess.DEVNULL, **kwargs: Any) -> None:
+        self.argv = argv
         self.popen = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      stdin=subprocess.DEVNULL, env=env, **kwargs)
+                                      stdin=stdin, env=env, **kwargs)
         self.lines: Dict[str, Any] = {'stdout': queue.Queue(), 'stderr': queue.Queue()}
-        self.seen: Dict[str, List[str]] = {'stdout': [], 'stderr': []}
+        self.seen: Dict[str, List[str]] = {'stdout': [], 'stderr': []}   # what expect() read
+        self.every: Dict[str, List[str]] = {'stdout': [], 'stderr': []}  # every line so far
         self._pumps = [threading.Thread(target=self._pump, args=(name,), daemon=True)
                        for name in self.lines]
         for pump in self._pumps:
@@ -211,7 +214,9 @@ class Command:
         # reading after stop() (a grandchild, such as a prefork worker, can hold it open).
         with getattr(self.popen, name) as stream:
             for raw in stream:
-                self.lines[name].put(raw.decode('utf-8', 'replace').rstrip('\n'))
+                line = raw.decode('utf-8', 'replace').rstrip('\n')
+                self.every[name].append(line)
+                self.lines[name].put(line)
         self.lines[name].put(None)
 
     def expect(self, pattern: str, stream: str = 'stdout', timeout: float = DEADLINE) -> Any:
@@ -227,8 +232,10 @@ class Command:
             if line is None:
                 if remaining > 0:   # the stream ended
                     self.lines[stream].put(None)
-                raise AssertionError(f'no line matching {pattern!r} on {stream} within '
-                                     f'{timeout}s; {stream} so far: {self.seen[stream]!r}')
+                raise AssertionError(f'{self.argv[:4]}: no line matching {pattern!r} on '
+                                     f'{stream} within {timeout}s; stdout: '
+                                     f'{self.every["stdout"][-20:]!r}; stderr: '
+                                     f'{self.every["stderr"][-20:]!r}')
             self.seen[stream].append(line)
             match = re.search(pattern, line)
             if match:

@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from typing import Any, Dict, Iterable, List, Optional
 
-from conftest import DEADLINE
+from conftest import DEADLINE, Command
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GREENNET = [sys.executable, '-m', 'greennet']
@@ -119,53 +117,17 @@ def sweep() -> List[str]:
     return removed
 
 
-class Process:
-    """A program running in a host, in the background: its output lines are collected
-    as they come (stdout and stderr), lines can be sent to its stdin."""
+class Process(Command):
+    """A program running in a host, in the background (conftest's ``Command`` run under
+    ``ip netns exec``): its output lines are collected as they come, lines can be sent
+    to its stdin, and JSON lines on its stdout are read as events."""
 
     def __init__(self, host: 'Host', argv: List[str], env: Optional[Dict[str, str]]) -> None:
         self.host = host
+        super().__init__(['ip', 'netns', 'exec', host.name, *argv], env=env,
+                         stdin=subprocess.PIPE)
         self.argv = argv
-        self.popen = subprocess.Popen(['ip', 'netns', 'exec', host.name, *argv], env=env,
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE)
         self.pid = self.popen.pid       # 'ip netns exec' execs the program in place
-        self._lines: Dict[str, 'queue.Queue[Optional[str]]'] = {
-            'stdout': queue.Queue(), 'stderr': queue.Queue()}
-        self.seen: Dict[str, List[str]] = {'stdout': [], 'stderr': []}
-        self._all: Dict[str, List[str]] = {'stdout': [], 'stderr': []}
-        self._pumps = [threading.Thread(target=self._pump, args=(name,), daemon=True)
-                       for name in self._lines]
-        for pump in self._pumps:
-            pump.start()
-
-    def _pump(self, name: str) -> None:
-        for raw in getattr(self.popen, name):
-            line = raw.decode('utf-8', 'replace').rstrip('\n')
-            self._all[name].append(line)
-            self._lines[name].put(line)
-        self._lines[name].put(None)
-
-    def expect(self, pattern: str, stream: str = 'stdout', timeout: float = DEADLINE) -> Any:
-        """Wait for the next line matching ``pattern`` (skipping others); returns the match."""
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            try:
-                line = self._lines[stream].get(timeout=max(0.0, remaining))
-            except queue.Empty:
-                line, remaining = None, 0
-            if line is None:
-                if remaining > 0:
-                    self._lines[stream].put(None)
-                raise AssertionError(
-                    f'{self.argv[:4]} in {self.host.role}: no line matching {pattern!r} on '
-                    f'{stream} within {timeout}s; stdout: {self._all["stdout"][-20:]!r}; '
-                    f'stderr: {self._all["stderr"][-20:]!r}')
-            self.seen[stream].append(line)
-            match = re.search(pattern, line)
-            if match:
-                return match
 
     def expect_json(self, event: str, timeout: float = DEADLINE) -> Dict[str, Any]:
         """The next JSON line on stdout whose ``event`` is ``event``."""
@@ -174,7 +136,7 @@ class Process:
 
     def events(self) -> List[Dict[str, Any]]:
         """Every JSON line the program has written on stdout so far."""
-        return [json.loads(line) for line in list(self._all['stdout']) if line.startswith('{')]
+        return [json.loads(line) for line in list(self.every['stdout']) if line.startswith('{')]
 
     def wait_event(self, predicate: Any, what: str, timeout: float = DEADLINE) -> Dict[str, Any]:
         """The first JSON line on stdout for which ``predicate(event)`` is true, waiting
@@ -186,7 +148,7 @@ class Process:
                     return event
             if time.monotonic() > deadline or self.popen.poll() is not None:
                 raise AssertionError(f'{what}: not seen within {timeout}s; stderr: '
-                                     f'{self._all["stderr"][-20:]!r}')
+                                     f'{self.every["stderr"][-20:]!r}')
             time.sleep(0.01)
 
     def send(self, line: str) -> None:
@@ -195,33 +157,26 @@ class Process:
         self.popen.stdin.flush()
 
     def output(self, stream: str = 'stderr') -> str:
-        return '\n'.join(self._all[stream])
+        return '\n'.join(self.every[stream])
 
     def wait(self, timeout: float = DEADLINE) -> int:
-        code = self.popen.wait(timeout)
+        """Its exit status, once its output is all read."""
+        code = super().wait(timeout)
         for pump in self._pumps:
             pump.join(timeout)
         return code
 
     def signal(self, signum: int) -> None:
         if self.popen.poll() is None:
-            self.popen.send_signal(signum)
+            super().signal(signum)
 
     def stop(self) -> None:
-        """SIGTERM, then SIGKILL if it does not exit within the deadline."""
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
+        super().stop()
+        if self.popen.stdin is not None:
             try:
-                self.popen.wait(DEADLINE)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(DEADLINE)
-        for stream in (self.popen.stdin, self.popen.stdout, self.popen.stderr):
-            if stream is not None:
-                try:
-                    stream.close()
-                except OSError:
-                    pass
+                self.popen.stdin.close()
+            except OSError:
+                pass
 
 
 class Host:
