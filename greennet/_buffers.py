@@ -12,7 +12,10 @@ from typing import Any, Callable, List, Optional
 
 from .errors import LimitOverrunError
 
-__all__ = ['ReadBuffer', 'WriteQueue', 'NO_WRITES', 'MAX_IOV']
+__all__ = ['ReadBuffer', 'WriteQueue', 'NO_WRITES', 'MAX_IOV', 'DEFAULT_LIMIT']
+
+#: asyncio's default ``limit``: the longest line a reader accepts
+DEFAULT_LIMIT = 64 * 1024
 
 #: Linux's IOV_MAX: the most buffers one ``sendmsg`` takes
 MAX_IOV = 1024

@@ -11,7 +11,7 @@ source's 'end' the destination is ended: ``end()`` when it has one, else (a Pyth
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, List, Optional
+from typing import TYPE_CHECKING, Any, Tuple
 
 from ._options import options as _options
 from .events import EventEmitter
@@ -22,23 +22,25 @@ __all__ = ['Pipe', 'Piping']
 class Pipe:
     """One ``source.pipe(destination)``: its listeners, and taking them off again.
 
-    The listeners are bound methods made once (listeners are removed by identity);
+    The pipe is itself the source's 'data' listener; its other listeners are bound
+    methods made once, and only where needed (listeners are removed by identity).
     ``detach`` drops them, so a socket piped to itself is freed by reference counting
     once the pipe has come apart, not left to the cycle collector.
     """
 
-    __slots__ = ('source', 'destination', 'end', 'ondata', 'onend', 'ondrain', 'unpipe')
+    __slots__ = ('source', 'destination', 'end', 'attached', 'onend', 'ondrain', 'unpipe')
 
     def __init__(self, source: 'Piping', destination: Any, end: bool) -> None:
         self.source = source
         self.destination = destination
         self.end = end
-        self.ondata: Any = self._ondata
+        self.attached = True
         self.onend: Any = self._onend
-        self.ondrain: Any = None
-        self.unpipe: Any = self.detach
+        self.ondrain: Any = None    # the destination's 'drain' listener, once needed
+        self.unpipe: Any = None     # its 'finish'/'close' listener, if it is not a socket
 
-    def _ondata(self, chunk: Any) -> None:
+    def __call__(self, chunk: Any) -> None:
+        """The source's 'data' listener: write the chunk on, pause on backpressure."""
         if self.destination.write(chunk) is False:
             self.source.pause()
             if self.ondrain is None:   # as Node: listen for 'drain' once it is needed
@@ -64,19 +66,20 @@ class Pipe:
     def detach(self) -> None:
         """Node's unpipe: take the pipe's listeners off both ends; 'unpipe' on the
         destination."""
-        if self.ondata is None:
+        if not self.attached:
             return
+        self.attached = False
         source, destination = self.source, self.destination
-        source.removeListener('data', self.ondata)
+        source.removeListener('data', self)
         source.removeListener('end', self.onend)
         if self.ondrain is not None:
             destination.removeListener('drain', self.ondrain)
         if isinstance(destination, Piping):
             destination._unpiped_into(self)
-        elif isinstance(destination, EventEmitter):
+        elif self.unpipe is not None:
             destination.removeListener('finish', self.unpipe)
             destination.removeListener('close', self.unpipe)
-        self.ondata = self.onend = self.ondrain = self.unpipe = None
+        self.onend = self.ondrain = self.unpipe = None
         source._unpiped(self)
         if isinstance(destination, EventEmitter):
             destination.emit('unpipe', source)
@@ -87,8 +90,10 @@ class Piping:
 
     __slots__ = ()
 
-    _pipes: Optional[List[Pipe]]
-    _piped_in: Optional[List[Pipe]]
+    # the pipes out of this socket and into it: tuples (most sockets have one pipe or
+    # none, and a 1-tuple is half the size of a list)
+    _pipes: Tuple[Pipe, ...]
+    _piped_in: Tuple[Pipe, ...]
 
     def pipe(self, destination: Any, options: Any = None, **kwargs: Any) -> Any:
         """Write everything this socket reads to ``destination``, pausing while the
@@ -102,17 +107,14 @@ class Piping:
         opts = _options(options, kwargs, ('end',), 'pipe') if options or kwargs else {}
         link = Pipe(self, destination, opts.get('end', True))
         if isinstance(destination, Piping):   # our own end hooks: no listeners to add
-            if destination._piped_in is None:
-                destination._piped_in = []
-            destination._piped_in.append(link)
+            destination._piped_in += (link,)
         elif isinstance(destination, EventEmitter):
+            link.unpipe = link.detach
             destination.once('finish', link.unpipe)
             destination.once('close', link.unpipe)
-        if self._pipes is None:
-            self._pipes = []
-        self._pipes.append(link)
+        self._pipes += (link,)
         self.on('end', link.onend)      # 'end' comes once; detach() takes it off
-        self.on('data', link.ondata)
+        self.on('data', link)
         if isinstance(destination, EventEmitter):
             destination.emit('pipe', self)
         return destination
@@ -120,28 +122,26 @@ class Piping:
     def unpipe(self, destination: Any = None) -> Any:
         """Detach ``destination`` (every destination when omitted) from this socket's
         pipes; with none left the socket pauses.  The destination sees 'unpipe'."""
-        for link in list(self._pipes or ()):
+        for link in self._pipes:
             if destination is None or link.destination is destination:
                 link.detach()
         return self
 
     def _unpiped(self, link: Pipe) -> None:
-        pipes = self._pipes
-        if pipes is not None and link in pipes:
-            pipes.remove(link)
-            if not pipes:
-                self._pipes = None
+        if link in self._pipes:
+            self._pipes = tuple(other for other in self._pipes if other is not link)
+            if not self._pipes:
                 self.pause()
 
     def _unpiped_into(self, link: Pipe) -> None:
-        if self._piped_in is not None and link in self._piped_in:
-            self._piped_in.remove(link)
+        if link in self._piped_in:
+            self._piped_in = tuple(other for other in self._piped_in if other is not link)
 
     def _unpipe_inbound(self) -> None:
         """This socket finished or closed: the pipes into it come apart (Node's pipe
         listens for the destination's 'finish' and 'close')."""
-        piped_in, self._piped_in = self._piped_in, None
-        for link in piped_in or ():
+        piped_in, self._piped_in = self._piped_in, ()
+        for link in piped_in:
             link.detach()
 
     if TYPE_CHECKING:   # provided by the socket

@@ -19,6 +19,7 @@ from greenlet import getcurrent
 
 from ._buffers import ReadBuffer
 from ._options import is_int
+from ._rare import RareFields
 from .errors import IncompleteReadError, invalid_arg_type, node_error
 
 __all__ = ['SequentialReads']
@@ -41,7 +42,7 @@ class SequentialReads:
     _hwm: int
     _read_hwm: int
     _events: Dict[str, Any]
-    _limit: int
+    _rare: RareFields
     _error: Optional[BaseException]
     _holder: Any
     _closed: bool
@@ -171,7 +172,7 @@ class SequentialReads:
         self._begin_read()
         try:
             rbuf = self._rbuf
-            limit = self._limit
+            limit = self._rare.limit
             # at most limit + the mark buffered: enough to tell a line from an overrun
             most = limit + len(separator) + self._read_hwm
             end = -1

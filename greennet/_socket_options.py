@@ -7,9 +7,10 @@ Nagle (``setNoDelay``), TCP keep-alive (``setKeepAlive``), ``ref()``/``unref()``
 from __future__ import annotations
 
 import _socket
-from typing import TYPE_CHECKING, Any, Callable, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from ._options import pep8_aliases, validate_timeout_ms
+from ._rare import RareFields
 from .abort import AbortSignal
 from .errors import AbortError, check_callback
 
@@ -31,15 +32,15 @@ class SocketOptions:
     _timer: Any
     _last_active: float
     _refed: bool
-    _no_delay: Optional[bool]
-    _keep_alive: Optional[Tuple[bool, float]]
-    _signal: Optional[AbortSignal]
-    _abort_listener: Any
+    _rare: RareFields
     _read_io: Any
     _write_io: Any
     destroyed: bool
 
     if TYPE_CHECKING:   # provided by the socket and its executor
+        def _rare_for_write(self) -> RareFields:
+            raise NotImplementedError
+
         def _post(self, fn: Callable[..., Any], *args: Any) -> None:
             raise NotImplementedError
 
@@ -116,16 +117,16 @@ class SocketOptions:
     # ================================================================ socket options
     def setNoDelay(self, noDelay: bool = True) -> Any:
         """Disable Nagle's algorithm (``noDelay=True``) or enable it again."""
-        self._no_delay = bool(noDelay)
+        enable = self._rare_for_write().no_delay = bool(noDelay)
         if self._sock is not None and not self._is_ipc:
-            set_no_delay(self._sock, self._no_delay)
+            set_no_delay(self._sock, enable)
         return self
 
     def setKeepAlive(self, enable: bool = False, initialDelay: Any = 0) -> Any:
         """Enable TCP keep-alive: SO_KEEPALIVE, TCP_KEEPIDLE=initialDelay (ms, rounded
         down to seconds; 0 leaves it unchanged), TCP_KEEPCNT=10, TCP_KEEPINTVL=1."""
         delay = validate_timeout_ms(initialDelay or 0, 'initialDelay')
-        self._keep_alive = (bool(enable), delay)
+        self._rare_for_write().keep_alive = (bool(enable), delay)
         if self._sock is not None and not self._is_ipc:
             set_keep_alive(self._sock, bool(enable), delay)
         return self
@@ -152,23 +153,26 @@ class SocketOptions:
 
     def _watch_signal(self, signal: AbortSignal) -> None:
         self._unwatch_signal()
-        self._signal = signal
+        rare = self._rare_for_write()
+        rare.signal = signal
         if signal.aborted:
             self._post(self._abort)
             return
         # one bound method, kept: a listener is removed by the identity it was added with
-        self._abort_listener = self._abort
-        signal.once('abort', self._abort_listener)
+        rare.abort_listener = self._abort
+        signal.once('abort', rare.abort_listener)
 
     def _unwatch_signal(self) -> None:
-        if self._signal is not None and self._abort_listener is not None:
-            self._signal.removeListener('abort', self._abort_listener)
-        self._abort_listener = None
+        rare = self._rare
+        if rare.abort_listener is not None:
+            if rare.signal is not None:
+                rare.signal.removeListener('abort', rare.abort_listener)
+            rare.abort_listener = None
 
     def _abort(self) -> None:
         if not self.destroyed:
-            reason = self._signal.reason if self._signal is not None else None
-            self.destroy(AbortError(cause=reason))
+            signal = self._rare.signal
+            self.destroy(AbortError(cause=signal.reason if signal is not None else None))
 
 
 def set_no_delay(raw: Any, enable: bool) -> None:

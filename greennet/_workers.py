@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, Optional, Tuple
 
 from greenlet import getcurrent, greenlet
 
@@ -59,12 +59,13 @@ class _Worker(greenlet):   # type: ignore[misc]
         return greenlet.throw(self, *args)
 
 
-def start_task(hub: Any, fn: Callable[..., Any], arg1: Any, arg2: Any, context: Any) -> None:
-    """Hub only: run ``fn(arg1, arg2)`` now in a new greenlet, in ``context``; returns
-    when ``fn`` finishes or blocks."""
+def start_task(hub: Any, fn: Callable[..., Any], args: Tuple[Any, ...], context: Any) -> None:
+    """Hub only: run ``fn(*args)`` now in a new greenlet, in ``context``; returns when
+    ``fn`` finishes or blocks.  (A plain function and one tuple: the greenlet keeps
+    both for as long as it lives, a bound method and nested tuples would cost more.)"""
     task = _Task(fn, hub)
     task.gr_context = context
-    task.switch(arg1, arg2)
+    task.switch(*args)
 
 
 def idle_worker_count(hub: Any) -> int:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, List, Optional
 from . import _encoding
 from ._buffers import NO_WRITES, WriteQueue
 from ._options import pep8_aliases
+from ._rare import RareFields
 from .errors import NodeError, check_callback, from_oserror, invalid_arg_type, node_error
 from .events import call_back
 
@@ -51,8 +52,7 @@ class WriteSide:
     _bytes_sent: int
     _hwm: int
     _corked: int
-    _default_encoding: Optional[str]
-    _auto_destroy: bool
+    _rare: RareFields
     _timeout_ms: Optional[float]
     _pending: List[Any]
     _piped_in: Any
@@ -60,6 +60,9 @@ class WriteSide:
     connecting: bool
 
     if TYPE_CHECKING:   # provided by the socket
+        def _rare_for_write(self) -> RareFields:
+            raise NotImplementedError
+
         def _touch(self) -> None:
             raise NotImplementedError
 
@@ -98,7 +101,7 @@ class WriteSide:
         else:
             if callback is None and callable(encoding):
                 encoding, callback = None, encoding
-            chunk = _to_bytes(data, encoding or self._default_encoding)
+            chunk = _to_bytes(data, encoding or self._rare.default_encoding)
             check_callback(callback)
         if self.destroyed or self._ending or (self._sock is None and not self.connecting):
             return self._write_refused(callback)
@@ -173,7 +176,7 @@ class WriteSide:
 
     def setDefaultEncoding(self, encoding: Any) -> Any:
         """The encoding ``write(str)`` uses when given none (utf8 unless set)."""
-        self._default_encoding = _encoding.normalize(encoding)
+        self._rare_for_write().default_encoding = _encoding.normalize(encoding)
         return self
 
     def end(self, data: Any = None, encoding: Any = None, callback: Any = None) -> Any:
@@ -231,13 +234,13 @@ class WriteSide:
         if self.destroyed:
             return
         callbacks, self._finish_cbs = self._finish_cbs, None
-        if self._piped_in is not None:
+        if self._piped_in:
             self._unpipe_inbound()
         self.emit('prefinish')
         for cb in callbacks or ():
             call_back(cb, None)
         self.emit('finish')
-        if self._ended and not self.destroyed and self._auto_destroy:
+        if self._ended and not self.destroyed and self._rare.auto_destroy:
             self.destroy()
 
     def destroySoon(self) -> None:

@@ -33,8 +33,10 @@ from .errors import invalid_arg_type, node_error, out_of_range
 __all__ = ['EventEmitter', 'Emitted', 'MaxListenersExceededWarning', 'accepted_args', 'call_back']
 
 Listener = Callable[..., Any]
-#: a listener and how many positional arguments it accepts
-Entry = Tuple[Listener, int]
+#: an event's listeners, flat: (listener, how many positional arguments it accepts,
+#: listener, accepts, ...).  One tuple per event and none per listener: a socket has a
+#: few events with one listener each, and emit unpacks the pair of the usual one.
+Listeners = Tuple[Any, ...]
 
 #: "takes every argument": a listener with ``*args``, or one whose signature is unknown
 ALL_ARGS = 1 << 30
@@ -49,8 +51,9 @@ _MAX_CACHED = 4096
 
 def accepted_args(fn: Any) -> int:
     """How many positional arguments ``fn`` accepts (``ALL_ARGS`` for ``*args`` or an
-    unknown signature).  Read from the code object for functions and bound methods,
-    which is cheap; anything else goes through :func:`inspect.signature`."""
+    unknown signature).  Read from the code object for functions, bound methods and
+    objects whose class defines ``__call__``, which is cheap; anything else goes
+    through :func:`inspect.signature`."""
     kind = type(fn)
     if kind is FunctionType or kind is MethodType:
         code = fn.__code__      # a bound method forwards to its function's
@@ -65,6 +68,10 @@ def accepted_args(fn: Any) -> int:
         return count
     if isinstance(fn, _Once):
         return accepted_args(fn.listener)
+    call = getattr(kind, '__call__', None)   # noqa: B004 (the method, not a callable test)
+    if type(call) is FunctionType:   # an instance of a class with __call__: less its self
+        count = accepted_args(call)
+        return count if count == ALL_ARGS else max(0, count - 1)
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
@@ -138,6 +145,13 @@ def _unwrap(fn: Listener) -> Listener:
     return fn.listener if isinstance(fn, _Once) else fn
 
 
+# Every emitter starts with this one empty dict and gets a dict of its own with its first
+# listener (_add): most of a server's sockets are read sequentially and never have one.
+# Only _add stores into an emitter's dict; everything else reads it or removes from it,
+# which on an empty dict does nothing.
+_NO_LISTENERS: Dict[str, Listeners] = {}
+
+
 @pep8_aliases
 class EventEmitter:
     """Node's ``EventEmitter``: named events, each with an ordered list of listeners."""
@@ -147,8 +161,8 @@ class EventEmitter:
     defaultMaxListeners = 10
 
     def __init__(self) -> None:
-        # name -> tuple of (listener, accepted args); a tuple, so that emit needs no copy
-        self._events: Dict[str, Tuple[Entry, ...]] = {}
+        # name -> its Listeners; a tuple, so that emit needs no copy
+        self._events = _NO_LISTENERS
         self._max_listeners: Optional[float] = None
         self._warned: Optional[Set[str]] = None
 
@@ -157,15 +171,18 @@ class EventEmitter:
         if not callable(listener):
             _check_listener(listener)
         events = self._events
-        if 'newListener' in events:
+        if events is _NO_LISTENERS:
+            events = self._events = {}
+        elif 'newListener' in events:
             self.emit('newListener', name, _unwrap(listener))
         entry = (listener, accepted_args(listener))
         existing = events.get(name, ())
-        events[name] = (entry,) + existing if prepend else existing + (entry,)
+        events[name] = entry + existing if prepend else existing + entry
         if existing:   # the limit can only be passed by a second listener or more
             limit = self.getMaxListeners()
-            if limit and len(existing) + 1 > limit:
-                self._warn_leak(name, len(existing) + 1)
+            count = len(existing) // 2 + 1
+            if limit and count > limit:
+                self._warn_leak(name, count)
         self._listener_added(name)
         return self
 
@@ -218,21 +235,21 @@ class EventEmitter:
         existing = events.get(eventName)
         if not existing:
             return self
-        if len(existing) == 1 and existing[0][0] is listener and 'removeListener' not in events:
+        if len(existing) == 2 and existing[0] is listener and 'removeListener' not in events:
             del events[eventName]     # the common case: the one listener goes
             if self._warned:
                 self._warned.discard(eventName)
             self._listener_removed(eventName)
             return self
-        for i in range(len(existing) - 1, -1, -1):
-            fn = existing[i][0]
+        for i in range(len(existing) - 2, -1, -2):
+            fn = existing[i]
             if fn is listener or (isinstance(fn, _Once) and fn.listener is listener):
-                rest = existing[:i] + existing[i + 1:]
+                rest = existing[:i] + existing[i + 2:]
                 if rest:
                     self._events[eventName] = rest
                 else:
                     del self._events[eventName]
-                if len(rest) < 2 and self._warned:
+                if len(rest) < 4 and self._warned:
                     self._warned.discard(eventName)   # Node warns again past the limit
                 if 'removeListener' in self._events:
                     self.emit('removeListener', eventName, _unwrap(fn))
@@ -260,7 +277,7 @@ class EventEmitter:
         names = [eventName] if eventName is not None else \
             [n for n in list(events) if n != 'removeListener'] + ['removeListener']
         for name in names:
-            for fn, _n in reversed(events.get(name, ())):
+            for fn in reversed(events.get(name, ())[::2]):
                 self.removeListener(name, fn)
         if eventName is None:
             events.clear()      # as Node: listeners added by 'removeListener' go too
@@ -285,8 +302,8 @@ class EventEmitter:
                 raise unhandled
             return False
         nargs = len(args)
-        if len(listeners) == 1:
-            fn, accepts = listeners[0]
+        if len(listeners) == 2:
+            fn, accepts = listeners
             if nargs == 1 and accepts:     # a plain call keeps Python from recursing in C
                 fn(args[0])
             elif nargs <= accepts:
@@ -294,7 +311,8 @@ class EventEmitter:
             else:
                 fn(*args[:accepts])
         else:
-            for fn, accepts in listeners:
+            for i in range(0, len(listeners), 2):
+                fn, accepts = listeners[i], listeners[i + 1]
                 if nargs <= accepts:
                     fn(*args)
                 else:
@@ -304,18 +322,18 @@ class EventEmitter:
     # ------------------------------------------------------------------ inspecting
     def listeners(self, eventName: str) -> List[Listener]:
         """A copy of the listeners of ``eventName``, ``once`` wrappers unwrapped."""
-        return [_unwrap(fn) for fn, _n in self._events.get(eventName, ())]
+        return [_unwrap(fn) for fn in self._events.get(eventName, ())[::2]]
 
     def rawListeners(self, eventName: str) -> List[Listener]:
         """A copy of the listeners of ``eventName``, ``once`` wrappers included."""
-        return [fn for fn, _n in self._events.get(eventName, ())]
+        return list(self._events.get(eventName, ())[::2])
 
     def listenerCount(self, eventName: str, listener: Optional[Listener] = None) -> int:
         """How many listeners ``eventName`` has (of ``listener`` only, when given)."""
-        existing = self._events.get(eventName, ())
+        existing = self._events.get(eventName, ())[::2]
         if listener is None:
             return len(existing)
-        return sum(1 for fn, _n in existing if fn is listener or _unwrap(fn) is listener)
+        return sum(1 for fn in existing if fn is listener or _unwrap(fn) is listener)
 
     def eventNames(self) -> List[str]:
         """The names of the events that have listeners, in the order first added."""

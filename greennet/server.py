@@ -49,7 +49,7 @@ from .events import call_back
 from .ipc import is_abstract
 from .socket import Socket
 
-__all__ = ['Server', 'ConnectionSlot', 'createServer', 'SERVER_OPTIONS', 'LISTEN_OPTIONS']
+__all__ = ['Server', 'ConnectionSlot', 'ConnectionGroup', 'createServer', 'SERVER_OPTIONS', 'LISTEN_OPTIONS']
 
 log = logging.getLogger('greennet')
 
@@ -170,6 +170,24 @@ class ConnectionSlot:
         return f'<greennet.ConnectionSlot {self.socket!r}>'
 
 
+class ConnectionGroup(Group):   # type: ignore[misc]
+    """A server's own pool: a ``gevent.pool.Group`` of its connections' slots.  A slot
+    leaves it when its connection closes (the server calls :meth:`slot_finished`), so
+    the group keeps no link per slot, as it would for a greenlet; anything else added
+    to it is linked as usual."""
+
+    def add(self, greenlet: Any) -> None:
+        if type(greenlet) is ConnectionSlot:
+            self.greenlets.add(greenlet)
+            self._empty_event.clear()
+        else:
+            super().add(greenlet)
+
+    def slot_finished(self, slot: ConnectionSlot) -> None:
+        """``slot``'s connection closed: it leaves the group (``join()`` may return)."""
+        self._discard(slot)
+
+
 @pep8_aliases
 class Server(SerialEmitter):
     """Node's ``net.Server``.  ``Server(options=None, connectionListener=None, **kw)``.
@@ -217,7 +235,7 @@ class Server(SerialEmitter):
         pool = opts.pop('pool', None)
         own_pool = pool is None
         if own_pool:
-            pool = Group()
+            pool = ConnectionGroup()
         elif not isinstance(pool, Group):
             raise invalid_arg_type('options.pool', 'a gevent.pool.Group or Pool', pool)
         self._proxy_protocol = opts.pop('proxyProtocol', False)
@@ -241,7 +259,7 @@ class Server(SerialEmitter):
         # this server's open connections: the pool's own set when the pool is ours, a set
         # of our own when the pool is shared with other servers
         self._own_pool = own_pool
-        self._connections: Set[ConnectionSlot] = pool.greenlets if self._own_pool else set()
+        self._connections: Set[ConnectionSlot] = pool.greenlets if own_pool else set()
         self.pool: Group = pool
         self._max_connections: Optional[int] = None
         self.dropMaxConnection = False
@@ -495,12 +513,12 @@ class Server(SerialEmitter):
 
     def _start_connection(self, raw: Any, remote: Any, slot: Optional[ConnectionSlot]) -> None:
         """Hub: run the connection in a new greenlet, in a context of its own."""
-        start_task(self._hub, self._serve_connection, raw, (remote, slot), self._context.copy())
+        start_task(self._hub, type(self)._serve_connection, (self, raw, remote, slot),
+                   self._context.copy())
 
-    def _serve_connection(self, raw: Any, admitted: Tuple[Any, Optional[ConnectionSlot]]) -> None:
+    def _serve_connection(self, raw: Any, remote: Any, slot: Optional[ConnectionSlot]) -> None:
         """A connection's own greenlet: the 'connection' listeners, then its socket's
         events for as long as there are any to run."""
-        remote, slot = admitted
         try:
             sock = Socket._accepted(raw, remote, self._socket_opts, slot, getcurrent().gr_context)
         except Exception as exc:       # no socket could be made: the connection is gone
@@ -556,7 +574,10 @@ class Server(SerialEmitter):
 
     def _connection_closed(self, slot: ConnectionSlot) -> None:
         """A connection of this server closed: it no longer counts."""
-        self._connections.discard(slot)
+        if isinstance(self.pool, ConnectionGroup):   # it keeps no link to be told by
+            self.pool.slot_finished(slot)
+        if not self._own_pool:
+            self._connections.discard(slot)
         if self._accept_paused and self._sock is not None and not self._full():
             self._resume_accepting()
         if self._sock is None and not self._connections:

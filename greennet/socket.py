@@ -31,15 +31,16 @@ from greenlet import getcurrent
 
 from . import _encoding, _run
 from ._addressing import Addressing
-from ._buffers import NO_WRITES, ReadBuffer
+from ._buffers import DEFAULT_LIMIT, NO_WRITES, ReadBuffer
 from ._dispatch import SerialEmitter
 from ._options import SOCKET_OPTIONS, is_int, pep8_aliases, validate_int
 from ._options import options as _options
 from ._pipe import Pipe, Piping
+from ._rare import DEFAULTS, RareFields
 from ._sequential import SequentialReads
 from ._socket_options import SocketOptions, set_keep_alive, set_no_delay
 from ._writing import WriteSide, _to_bytes
-from .abort import AbortSignal, check_signal
+from .abort import check_signal
 from .addresses import BlockList
 from .connect import normalize_connect_args, open_connection, validate_connect_options
 from .errors import (
@@ -56,8 +57,6 @@ log = logging.getLogger('greennet')
 
 #: Node v22's ``stream.getDefaultHighWaterMark()`` for byte streams.
 DEFAULT_HIGH_WATER_MARK = 64 * 1024
-#: asyncio's default ``limit`` for a line
-DEFAULT_LIMIT = 64 * 1024
 _READ_SIZE = 64 * 1024
 _BIG_READ_SIZE = 256 * 1024   # after a read that filled the buffer: a stream is coming
 _READS_PER_WAKE = 4       # reads in a row on one readiness while each fills the buffer
@@ -66,19 +65,14 @@ _MAX_KEEPIDLE = 32767     # Linux's MAX_TCP_KEEPIDLE, in seconds: longer delays 
 _LINGER_RESET = b'\x01\x00\x00\x00\x00\x00\x00\x00'   # SO_LINGER on, 0 s: close sends RST
 
 
-class _ScratchBuffer:
-    """The one receive buffer per hub: only one greenlet runs at a time, so all the
-    sockets of a hub read small messages into it and copy out just the bytes read."""
-
-    def __init__(self) -> None:
-        self.view = memoryview(bytearray(_READ_SIZE))
-
-
-def _scratch_view(hub: Any) -> memoryview:
-    shared = getattr(hub, '_greennet_read_buffer', None)
-    if shared is None:
-        shared = hub._greennet_read_buffer = _ScratchBuffer()
-    return shared.view
+def _scratch_buffer(hub: Any) -> memoryview:
+    """The hub's one receive buffer: only one greenlet runs at a time, so all the
+    sockets of a hub read small messages into it and copy out just the bytes read.
+    It is the hub's attribute ``greennet_scratch`` (a hub belongs to one thread)."""
+    view = getattr(hub, 'greennet_scratch', None)
+    if view is None:
+        view = hub.greennet_scratch = memoryview(bytearray(_READ_SIZE))
+    return view
 
 
 @pep8_aliases
@@ -97,14 +91,13 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
     __slots__ = (
         '_sock', '_is_ipc', '_slot', '_served', '_reader',
         '_rbuf', '_flowing', '_read_started', '_reading', '_eof', '_ended',
-        '_decoder', '_read_encoding', '_read_io', '_scratch', '_onread', '_read_full', '_read_first',
+        '_decoder', '_read_io', '_onread', '_read_full', '_read_first',
         '_wq', '_write_io', '_writing', '_ending', '_finished', '_need_drain',
-        '_finish_cbs', '_bytes_sent', '_hwm', '_read_hwm', '_rlimit', '_limit', '_corked',
-        '_default_encoding', '_auto_destroy', '_emit_close_event', '_readable_due', '_rtext',
+        '_finish_cbs', '_bytes_sent', '_hwm', '_read_hwm', '_rlimit', '_corked',
+        '_readable_due', '_rtext',
         'connecting', 'destroyed', '_closed', '_error', 'allowHalfOpen', 'bytesRead',
         '_timeout_ms', '_timer', '_last_active', '_refed', '_peer', '_local',
-        '_no_delay', '_keep_alive', '_reset_on_connect', '_signal', '_abort_listener',
-        'autoSelectFamilyAttemptedAddresses', '_block_list', '_host', '_pipes', '_piped_in', '__weakref__',
+        '_pipes', '_piped_in', '_rare', '__weakref__',
     )
 
     def __init__(self, options: Any = None, *, context: Optional[contextvars.Context] = None,
@@ -125,9 +118,8 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         self._eof = False
         self._ended = False
         self._decoder: Any = None
-        self._read_encoding = 'utf8'
         self._read_io: Any = None
-        self._scratch = _scratch_view(self._hub)
+        _scratch_buffer(self._hub)
         self._read_full = False
         # a new connection's peer has often sent already: read before waiting for readiness
         self._read_first = False
@@ -154,33 +146,31 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         self._refed = True
         self._peer: Any = None
         self._local: Any = None
-        self._no_delay: Optional[bool] = None
-        self._keep_alive: Optional[Tuple[bool, float]] = None
-        self._reset_on_connect = False
-        self._signal: Optional[AbortSignal] = None
-        self._abort_listener: Any = None
-        self.autoSelectFamilyAttemptedAddresses: Optional[List[str]] = None
-        self._block_list: Optional[BlockList] = None
-        self._host: Optional[str] = None
+        # what few sockets set (stream options, TCP options before connecting, the
+        # signal, what connect() records): shared defaults until one is set
+        self._rare = DEFAULTS
         # pipe() links out of this socket, and into it (they come apart at our end)
-        self._pipes: Optional[List[Pipe]] = None
-        self._piped_in: Optional[List[Pipe]] = None
+        self._pipes: Tuple[Pipe, ...] = ()
+        self._piped_in: Tuple[Pipe, ...] = ()
         # Node's stream layer: paused-mode 'readable', corking, its options
         self._readable_due = False    # 'readable' is to be emitted
         self._rtext = ''              # decoded text read(size) has not handed out yet
         self._corked = 0
-        self._default_encoding: Optional[str] = None
-        self._auto_destroy = True
-        self._emit_close_event = True
         self._hwm: int = DEFAULT_HIGH_WATER_MARK      # writable
         self._read_hwm: int = DEFAULT_HIGH_WATER_MARK
-        self._limit: int = DEFAULT_LIMIT
         # how much the hub may buffer: the mark, or more while a sequential read needs it
         self._rlimit: float = DEFAULT_HIGH_WATER_MARK
         if opts:
             self._apply_options(opts)
 
     # ================================================================ options
+    def _rare_for_write(self) -> RareFields:
+        """This socket's own record of rare fields, made at the first one it sets."""
+        rare = self._rare
+        if rare is DEFAULTS:
+            rare = self._rare = RareFields()
+        return rare
+
     def _apply_options(self, opts: Dict[str, Any]) -> None:
         """The one place options take effect: ``Socket()``'s, a server's for the sockets
         it accepts, and ``connect()``'s.  Each is validated here, as Node does."""
@@ -201,25 +191,25 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         if opts.get('defaultEncoding') is not None:
             self.setDefaultEncoding(opts['defaultEncoding'])
         if 'emitClose' in opts:
-            self._emit_close_event = opts['emitClose'] is not False
+            self._rare_for_write().emit_close = opts['emitClose'] is not False
         if 'autoDestroy' in opts:
-            self._auto_destroy = opts['autoDestroy'] is not False
+            self._rare_for_write().auto_destroy = opts['autoDestroy'] is not False
         limit = opts.get('limit')
         if limit is not None:
-            self._limit = validate_int(limit, 'options.limit', 1)
+            self._rare_for_write().limit = validate_int(limit, 'options.limit', 1)
         if opts.get('noDelay'):
-            self._no_delay = True
+            self._rare_for_write().no_delay = True
             if self._sock is not None and not self._is_ipc:
                 set_no_delay(self._sock, True)
         if opts.get('keepAlive'):
-            self._keep_alive = (True, opts.get('keepAliveInitialDelay') or 0)
+            keep_alive = self._rare_for_write().keep_alive = (True, opts.get('keepAliveInitialDelay') or 0)
             if self._sock is not None and not self._is_ipc:
-                set_keep_alive(self._sock, *self._keep_alive)
+                set_keep_alive(self._sock, *keep_alive)
         block_list = opts.get('blockList')
         if block_list is not None:
             if not isinstance(block_list, BlockList):
                 raise invalid_arg_type('options.blockList', 'an instance of net.BlockList', block_list)
-            self._block_list = block_list
+            self._rare_for_write().block_list = block_list
         if opts.get('onread') is not None:
             self._onread = _check_onread(opts['onread'])
         signal = check_signal(opts.get('signal'))
@@ -252,7 +242,17 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
     @property
     def blockList(self) -> Optional[BlockList]:
         """The ``blockList`` this socket's connection attempts are checked against."""
-        return self._block_list
+        return self._rare.block_list
+
+    @property
+    def autoSelectFamilyAttemptedAddresses(self) -> Optional[List[str]]:
+        """The ``address:port`` pairs the last ``connect()`` tried, in order, when it
+        tried more than one family (``autoSelectFamily``); None otherwise."""
+        return self._rare.attempted_addresses
+
+    @autoSelectFamilyAttemptedAddresses.setter
+    def autoSelectFamilyAttemptedAddresses(self, addresses: Optional[List[str]]) -> None:
+        self._rare_for_write().attempted_addresses = addresses
 
     # ================================================================ construction
     @classmethod
@@ -281,11 +281,12 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         self._read_io = self._loop.io(raw.fileno(), _READ)
         if not self._refed:
             self._read_io.ref = False
-        if not is_ipc:
-            if self._no_delay is not None:
-                set_no_delay(raw, self._no_delay)
-            if self._keep_alive is not None:
-                set_keep_alive(raw, *self._keep_alive)
+        rare = self._rare
+        if not is_ipc and rare is not DEFAULTS:
+            if rare.no_delay is not None:
+                set_no_delay(raw, rare.no_delay)
+            if rare.keep_alive is not None:
+                set_keep_alive(raw, *rare.keep_alive)
         if self._timeout_ms:
             self._touch()
         self._update_reading()
@@ -414,8 +415,9 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
                 data = self._sock.recv(size)
                 n = len(data)
             else:                  # messages: the scratch buffer, copy out what came
-                n = self._sock.recv_into(self._scratch, size)
-                data = self._scratch[:n].tobytes()
+                scratch = self._hub.greennet_scratch
+                n = self._sock.recv_into(scratch, size)
+                data = scratch[:n].tobytes()
         except (BlockingIOError, InterruptedError):
             self._read_full = False
             return False
@@ -557,9 +559,10 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         if isinstance(chunk, str) and self._decoder is not None:
             self._rtext = chunk + self._rtext
         elif self._decoder is not None and self._rtext:
-            self._rtext = _encoding.decoder(self._read_encoding).decode(bytes(chunk), True) + self._rtext
+            decoder = _encoding.decoder(self._rare.read_encoding)
+            self._rtext = decoder.decode(bytes(chunk), True) + self._rtext
         else:
-            self._rbuf.unshift(_to_bytes(chunk, encoding or self._default_encoding))
+            self._rbuf.unshift(_to_bytes(chunk, encoding or self._rare.default_encoding))
         if self._events.get('readable'):
             self._readable_due = True
         self._wake()
@@ -591,8 +594,10 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
     def setEncoding(self, encoding: Optional[str] = 'utf8') -> 'Socket':
         """Emit 'data' as ``str`` decoded with ``encoding``; characters split across
         reads are decoded whole."""
-        self._read_encoding = _encoding.normalize('utf8' if encoding is None else encoding)
-        self._decoder = _encoding.decoder(self._read_encoding)
+        name = _encoding.normalize('utf8' if encoding is None else encoding)
+        self._decoder = _encoding.decoder(name)
+        if name != self._rare.read_encoding:
+            self._rare_for_write().read_encoding = name
         return self
 
     def _emit_end(self) -> None:
@@ -605,7 +610,7 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         self.emit('end')
         if not self.allowHalfOpen and not self._ending:
             self._post(self._auto_end)
-        elif self._finished and self._auto_destroy:
+        elif self._finished and self._rare.auto_destroy:
             self.destroy()
 
     def _auto_end(self) -> None:
@@ -671,7 +676,7 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         if self._is_ipc:
             raise node_error('ERR_INVALID_HANDLE_TYPE')
         if self.connecting:
-            self._reset_on_connect = True
+            self._rare_for_write().reset_on_connect = True
             return self
         if self._sock is None:
             return self.destroy(node_error('ERR_SOCKET_CLOSED'))
@@ -695,9 +700,9 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
 
     def _emit_close(self, had_error: bool) -> None:
         self._closed = True
-        if self._piped_in is not None:
+        if self._piped_in:
             self._unpipe_inbound()
-        if self._emit_close_event:
+        if self._rare.emit_close:
             self.emit('close', had_error)
 
     # ================================================================ Node's state
@@ -773,7 +778,7 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
     @property
     def limit(self) -> int:
         """The longest line (or ``readuntil()`` chunk) a sequential read accepts."""
-        return self._limit
+        return self._rare.limit
 
     @property
     def errored(self) -> Optional[BaseException]:
@@ -800,7 +805,7 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         return StdlibSocket(self)
 
     def __repr__(self) -> str:
-        where = self._peer if self._peer is not None else self._host
+        where = self._peer if self._peer is not None else self._rare.host
         return f'<greennet.Socket {self.readyState} {where!r}>'
 
     # ================================================================ connecting
@@ -820,9 +825,10 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         self._apply_options({key: opts[key] for key in ('timeout', 'noDelay', 'keepAlive',
                                                          'keepAliveInitialDelay', 'blockList')
                              if opts.get(key) is not None})
-        if self._block_list is not None:
-            opts['blockList'] = self._block_list
-        self._host = opts.get('path') or opts.get('host') or 'localhost'
+        rare = self._rare_for_write()
+        if rare.block_list is not None:
+            opts['blockList'] = rare.block_list
+        rare.host = opts.get('path') or opts.get('host') or 'localhost'
         self.connecting = True
         self._post(self._run_connect, opts)
         return self
@@ -833,7 +839,7 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         try:
             raw, is_ipc = open_connection(self, opts)
         except Exception as err:   # a NodeError, or a listener of a connect event raised
-            log.debug('connect to %s failed: %s', self._host, err)
+            log.debug('connect to %s failed: %s', self._rare.host, err)
             if not self.destroyed:
                 self.destroy(err)
             return
@@ -842,11 +848,11 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         if self.destroyed:
             raw.close()
             return
-        log.debug('connected to %s', self._host)
+        log.debug('connected to %s', self._rare.host)
         self.connecting = False
         self._attach(raw, is_ipc)
         self._post(self._emit_connect)
-        if self._reset_on_connect:     # Node resets in a 'connect' listener: after 'ready'
+        if self._rare.reset_on_connect:     # Node resets in a 'connect' listener: after 'ready'
             self._post(self.resetAndDestroy)
 
     def _reset_for_reconnect(self) -> None:
@@ -854,7 +860,9 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         self.destroyed = self._closed = False
         self._error = None
         self._eof = self._ended = self._ending = self._finished = False
-        self._need_drain = self._reset_on_connect = False
+        self._need_drain = False
+        if self._rare.reset_on_connect:
+            self._rare.reset_on_connect = False
         self._rbuf = ReadBuffer()
         self._peer = self._local = None
         self._read_started = True
