@@ -29,7 +29,7 @@ The rules (API.md, "The loop" and "One greenlet per connection"):
 from __future__ import annotations
 
 import contextvars
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple, cast
 
 from gevent import get_hub
 from gevent._hub_primitives import Waiter
@@ -40,6 +40,11 @@ from ._workers import run_in_worker
 from .events import EventEmitter
 
 __all__ = ['SerialEmitter']
+
+# What an object with nothing ever posted has as its queue: most of a server's sockets
+# never post anything, and an empty list costs 56 bytes each.  _queue() makes the list;
+# an empty tuple, so that appending to it by mistake fails loudly.
+_NOTHING_POSTED = cast(List[Tuple[Callable[..., Any], Tuple[Any, ...]]], ())
 
 
 class SerialEmitter(EventEmitter):
@@ -53,8 +58,8 @@ class SerialEmitter(EventEmitter):
         hub = get_hub()
         self._hub = hub
         self._loop = hub.loop
-        # plain lists: an empty deque costs a 64-slot block per idle connection
-        self._pending: List[Tuple[Callable[..., Any], Tuple[Any, ...]]] = []
+        # a plain list (an empty deque costs a 64-slot block), made at the first post
+        self._pending = _NOTHING_POSTED
         self._holder: Any = None      # the greenlet running this object's events
         self._parked = False          # the holder waits in _block_until, ready for more
         self._sleeper: Any = None     # a greenlet blocked on us, woken by the next kick
@@ -81,8 +86,16 @@ class SerialEmitter(EventEmitter):
     # ------------------------------------------------------------ posting
     def _post(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` as this object's next event, after what is pending."""
-        self._pending.append((fn, args))
+        self._queue(fn, args)
         self._wake()
+
+    def _queue(self, fn: Callable[..., Any], args: Tuple[Any, ...]) -> None:
+        """Add ``fn(*args)`` after what is pending, without waking anyone (the caller
+        wakes once it queued everything)."""
+        pending = self._pending
+        if pending is _NOTHING_POSTED:
+            pending = self._pending = []
+        pending.append((fn, args))
 
     def _wake(self) -> None:
         """Something changed: see that the holder, a dispatcher and every blocked
@@ -123,12 +136,12 @@ class SerialEmitter(EventEmitter):
             return                 # someone took the token since the kick
         me = getcurrent()
         self._holder = me
-        pending = self._pending
         try:
             # _run_pending's loop, written out: this is every dispatch's path
             while True:
                 try:
                     while True:
+                        pending = self._pending     # made by the first post
                         while pending:
                             fn, args = pending.pop(0)
                             fn(*args)
@@ -150,10 +163,10 @@ class SerialEmitter(EventEmitter):
 
     def _run_pending(self) -> None:
         """Holder only: run posted and state-derived work until there is none."""
-        pending = self._pending
         while True:
             try:
                 while True:
+                    pending = self._pending     # made by the first post
                     while pending:
                         fn, args = pending.pop(0)
                         fn(*args)
@@ -171,8 +184,11 @@ class SerialEmitter(EventEmitter):
                 self._loop.run_callback(self._kick)
 
     # ------------------------------------------------------------ blocking
-    def _block_until(self, ready: Callable[[], Any], timeout: Optional[float] = None) -> bool:
-        """Block the calling greenlet until ``ready()``; False if ``timeout`` (s) passed.
+    def _block_until(self, ready: Callable[[Any], Any], timeout: Optional[float] = None) -> bool:
+        """Block the calling greenlet until ``ready(self)``; False if ``timeout`` (s)
+        passed.  (The predicate takes the object, so that a method's plain function can
+        be given: a bound method made per wait costs an allocation, and keeps 64 bytes
+        for as long as a sequential reader waits.)
 
         A greenlet that waits does not run the object's events: a worker does, so a
         timeout armed around this wait (``timeout``, or the caller's ``gevent.Timeout``)
@@ -181,7 +197,7 @@ class SerialEmitter(EventEmitter):
         it goes on running the socket's events while it waits, since what it waits for
         may be one of them ('close'), and nobody else may run them meanwhile.
         """
-        if ready():
+        if ready(self):
             return True
         current = getcurrent()
         if current is self._hub:
@@ -190,15 +206,15 @@ class SerialEmitter(EventEmitter):
         self._blocked += 1
         try:
             if current is self._holder:
-                while not ready():
+                while not ready(self):
                     if self._has_work():
                         self._run_pending()    # a holder already runs in our context
-                        if ready():
+                        if ready(self):
                             break
                     self._parked = True
                     self._hub.switch()       # _kick clears _parked as it switches back
             else:
-                while not ready():
+                while not ready(self):
                     if self._sleeper is None:
                         self._sleeper = current
                         self._hub.switch()   # the next kick wakes it (and clears it)

@@ -50,7 +50,7 @@ class SequentialReads:
     connecting: bool
 
     if TYPE_CHECKING:   # provided by the socket and its executor
-        def _block_until(self, ready: Callable[[], Any], timeout: Optional[float] = None) -> bool:
+        def _block_until(self, ready: Callable[[Any], Any], timeout: Optional[float] = None) -> bool:
             raise NotImplementedError
 
         def _update_reading(self) -> None:
@@ -80,11 +80,11 @@ class SequentialReads:
         def _is_attached(self) -> bool:
             raise NotImplementedError
 
-    def _wait_for_data(self, ready: Callable[[], Any]) -> None:
-        """Block until ``ready()``.  When bytes are probably in the kernel already (a
+    def _wait_for_data(self, ready: Callable[[Any], Any]) -> None:
+        """Block until ``ready(self)``.  When bytes are probably in the kernel already (a
         new connection, or the last read filled the buffer) read once first: it saves
         a trip through the loop."""
-        if (self._read_full or self._read_first) and self._reading and not ready():
+        if (self._read_full or self._read_first) and self._reading and not ready(self):
             self._read_once()
         self._block_until(ready)
 
@@ -118,12 +118,12 @@ class SequentialReads:
             rbuf = self._rbuf
             if n < 0:
                 self._need(float('inf'))
-                self._block_until(self._read_done)
+                self._block_until(SequentialReads._read_done)
                 if rbuf.nbytes:
                     return rbuf.take(-1)
             else:
                 if not rbuf.nbytes:
-                    self._wait_for_data(self._has_data_or_done)
+                    self._wait_for_data(SequentialReads._has_data_or_done)
                 if rbuf.nbytes:
                     return rbuf.take(n)
             self._raise_if_failed()
@@ -142,7 +142,7 @@ class SequentialReads:
         try:
             rbuf = self._rbuf
             self._need(n)
-            self._wait_for_data(lambda: rbuf.nbytes >= n or self._read_done())
+            self._wait_for_data(lambda me: rbuf.nbytes >= n or me._read_done())
             if rbuf.nbytes >= n:
                 return rbuf.take(n)
             self._raise_if_failed()
@@ -177,7 +177,7 @@ class SequentialReads:
             most = limit + len(separator) + self._read_hwm
             end = -1
 
-            def ready() -> bool:
+            def ready(_me: Any) -> bool:
                 nonlocal end
                 if rbuf.nbytes:
                     end = rbuf.find(separator, limit)   # raises past the limit
@@ -216,7 +216,7 @@ class SequentialReads:
         socket's error if it failed."""
         if self._write_backlog() < self._hwm and self._error is None:
             return
-        self._block_until(lambda: self._write_backlog() < self._hwm or self.destroyed)
+        self._block_until(lambda me: me._write_backlog() < me._hwm or me.destroyed)
         self._raise_if_failed()
 
     def wait_connected(self, timeout: Optional[float] = None) -> Any:
@@ -225,7 +225,7 @@ class SequentialReads:
         if self.connecting and getcurrent() is self._holder:
             raise RuntimeError('greennet: wait_connected() from a listener of the '
                                'connecting socket would wait for itself')
-        if not self._block_until(lambda: not self.connecting, timeout):
+        if not self._block_until(lambda me: not me.connecting, timeout):
             raise TimeoutError('greennet: not connected within %s s' % timeout)
         self._raise_if_failed()
         if not self._is_attached():
@@ -235,6 +235,6 @@ class SequentialReads:
     def wait_closed(self, timeout: Optional[float] = None) -> None:
         """Wait until 'close' has been emitted (``timeout`` in seconds); raises the
         socket's error if it had one, ``TimeoutError`` if time ran out."""
-        if not self._block_until(lambda: self._closed, timeout):
+        if not self._block_until(lambda me: me._closed, timeout):
             raise TimeoutError('greennet: not closed within %s s' % timeout)
         self._raise_if_failed()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import _socket
 import errno as _errno
-from typing import TYPE_CHECKING, Any, Callable, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Tuple
 
 from . import _encoding
 from ._buffers import NO_WRITES, WriteQueue
@@ -54,7 +54,6 @@ class WriteSide:
     _corked: int
     _rare: RareFields
     _timeout_ms: Optional[float]
-    _pending: List[Any]
     _piped_in: Any
     destroyed: bool
     connecting: bool
@@ -67,6 +66,9 @@ class WriteSide:
             raise NotImplementedError
 
         def _post(self, fn: Callable[..., Any], *args: Any) -> None:
+            raise NotImplementedError
+
+        def _queue(self, fn: Callable[..., Any], args: Tuple[Any, ...]) -> None:
             raise NotImplementedError
 
         def _wake(self) -> None:
@@ -315,7 +317,7 @@ class WriteSide:
             if now:
                 self._after_write(done)
             else:
-                self._pending.append((self._after_write, (done,)))
+                self._queue(self._after_write, (done,))
         if not wq.entries and self._ending and not self._finished:
             self._shutdown()
 

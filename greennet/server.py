@@ -65,6 +65,7 @@ LISTEN_OPTIONS = ('port', 'host', 'path', 'backlog', 'exclusive', 'ipv6Only', 'r
 DEFAULT_BACKLOG = 511
 _MAX_BACKLOG = 0x7FFFFFFF    # listen() takes a C int; the kernel clamps to somaxconn
 _ACCEPT_BATCH = 64
+_PEER_HOSTS_KEPT = 1024   # peer host strings shared between connections (_peer_address)
 # accept() failures that concern one connection only: go on accepting
 _TRANSIENT_ACCEPT = {_errno.ECONNABORTED, _errno.EPROTO, _errno.EINTR, _errno.EAGAIN,
                      _errno.EPERM, _errno.ENETDOWN, _errno.ENOPROTOOPT, _errno.EHOSTDOWN,
@@ -255,6 +256,7 @@ class Server(SerialEmitter):
         self._sock: Any = None
         self._accept_io: Any = None
         self._accept_paused = False
+        self._peer_hosts: Dict[str, str] = {}
         self._resume_timer: Any = None
         # this server's open connections: the pool's own set when the pool is ours, a set
         # of our own when the pool is shared with other servers
@@ -453,7 +455,7 @@ class Server(SerialEmitter):
                 self._post(self._emit_error, from_oserror(exc, 'accept'))
                 return
             raw = _socket.socket(listener.family, listener.type, listener.proto, fd)
-            remote = peer if raw.family != _socket.AF_UNIX else None
+            remote = None if raw.family == _socket.AF_UNIX else self._peer_address(peer)
             if self._proxy_protocol:    # the peer is the balancer: admit after the header
                 self._start_connection(raw, remote, None)
             else:
@@ -464,6 +466,18 @@ class Server(SerialEmitter):
                     self._start_connection(raw, remote, slot)
             if self._sock is None:
                 return
+
+    def _peer_address(self, peer: Tuple[Any, ...]) -> Tuple[Any, ...]:
+        """``peer`` with its host string shared with the connections from the same host
+        before it: a server holds many connections from few hosts.  (A bounded cache of
+        our own: ``sys.intern`` makes strings immortal on Python 3.12.)"""
+        hosts = self._peer_hosts
+        host = hosts.get(peer[0])
+        if host is None:
+            if len(hosts) >= _PEER_HOSTS_KEPT:
+                hosts.clear()
+            host = hosts[peer[0]] = peer[0]
+        return (host,) + peer[1:]
 
     def _full(self) -> bool:
         limit = self._max_connections

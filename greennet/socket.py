@@ -634,14 +634,14 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
             err = node_error('ERR_SOCKET_CLOSED_BEFORE_CONNECTION') if was_connecting else \
                 node_error('ERR_STREAM_DESTROYED', 'write')
             for cb in dropped + (self._finish_cbs or []):
-                self._pending.append((call_back, (cb, err)))
+                self._queue(call_back, (cb, err))
             self._finish_cbs = None
         slot, self._slot = self._slot, None
         if slot is not None:
             slot.finish()
         if error is not None:
-            self._pending.append((self._emit_error, (error,)))
-        self._pending.append((self._emit_close, (error is not None,)))
+            self._queue(self._emit_error, (error,))
+        self._queue(self._emit_close, (error is not None,))
         self._wake()
         return self
 
@@ -882,7 +882,7 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
 
     # the seam connecting uses (connect.Connectable)
     def _wait_until(self, ready: Callable[[], Any]) -> None:
-        self._block_until(ready)
+        self._block_until(lambda _me: ready())
 
     def _notify(self) -> None:
         self._wake()    # from the hub (a watcher) or a lookup's callback in any greenlet

@@ -154,6 +154,6 @@ def _wait(outcome: 'AsyncResult', *streams: Any) -> Any:
     for stream in streams:
         block_until = getattr(stream, '_block_until', None)   # the socket's own wait
         if block_until is not None and getattr(stream, '_holder', None) is gevent.getcurrent():
-            block_until(outcome.ready)
+            block_until(lambda _stream: outcome.ready())
             break
     return outcome.get()
