@@ -22,25 +22,25 @@ __all__ = ['Pipe', 'Piping']
 class Pipe:
     """One ``source.pipe(destination)``: its listeners, and taking them off again.
 
-    The pipe is itself the source's 'data' listener; its other listeners are bound
-    methods made once, and only where needed (listeners are removed by identity).
+    The listeners are bound methods made once, the destination's only where needed
+    (listeners are removed by identity; a bound method is also the cheapest thing to
+    call, which 'data' does for every chunk).
     ``detach`` drops them, so a socket piped to itself is freed by reference counting
     once the pipe has come apart, not left to the cycle collector.
     """
 
-    __slots__ = ('source', 'destination', 'end', 'attached', 'onend', 'ondrain', 'unpipe')
+    __slots__ = ('source', 'destination', 'end', 'ondata', 'onend', 'ondrain', 'unpipe')
 
     def __init__(self, source: 'Piping', destination: Any, end: bool) -> None:
         self.source = source
         self.destination = destination
         self.end = end
-        self.attached = True
+        self.ondata: Any = self._ondata
         self.onend: Any = self._onend
         self.ondrain: Any = None    # the destination's 'drain' listener, once needed
         self.unpipe: Any = None     # its 'finish'/'close' listener, if it is not a socket
 
-    def __call__(self, chunk: Any) -> None:
-        """The source's 'data' listener: write the chunk on, pause on backpressure."""
+    def _ondata(self, chunk: Any) -> None:
         if self.destination.write(chunk) is False:
             self.source.pause()
             if self.ondrain is None:   # as Node: listen for 'drain' once it is needed
@@ -66,11 +66,10 @@ class Pipe:
     def detach(self) -> None:
         """Node's unpipe: take the pipe's listeners off both ends; 'unpipe' on the
         destination."""
-        if not self.attached:
+        if self.ondata is None:
             return
-        self.attached = False
         source, destination = self.source, self.destination
-        source.removeListener('data', self)
+        source.removeListener('data', self.ondata)
         source.removeListener('end', self.onend)
         if self.ondrain is not None:
             destination.removeListener('drain', self.ondrain)
@@ -79,7 +78,7 @@ class Pipe:
         elif self.unpipe is not None:
             destination.removeListener('finish', self.unpipe)
             destination.removeListener('close', self.unpipe)
-        self.onend = self.ondrain = self.unpipe = None
+        self.ondata = self.onend = self.ondrain = self.unpipe = None
         source._unpiped(self)
         if isinstance(destination, EventEmitter):
             destination.emit('unpipe', source)
@@ -114,7 +113,7 @@ class Piping:
             destination.once('close', link.unpipe)
         self._pipes += (link,)
         self.on('end', link.onend)      # 'end' comes once; detach() takes it off
-        self.on('data', link)
+        self.on('data', link.ondata)
         if isinstance(destination, EventEmitter):
             destination.emit('pipe', self)
         return destination

@@ -22,7 +22,7 @@ import errno as _errno
 import logging
 import os
 from collections.abc import Mapping
-from typing import Any, Callable, Dict, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from gevent import get_hub
 from gevent.event import Event
@@ -258,10 +258,11 @@ class Server(SerialEmitter):
         self._accept_paused = False
         self._peer_hosts: Dict[str, str] = {}
         self._resume_timer: Any = None
-        # this server's open connections: the pool's own set when the pool is ours, a set
-        # of our own when the pool is shared with other servers
-        self._own_pool = own_pool
-        self._connections: Set[ConnectionSlot] = pool.greenlets if own_pool else set()
+        # how many connections of this server are open; which they are is the pool's
+        # business when the pool is ours, a set of our own when it was given (and may
+        # hold other servers' connections)
+        self._open = 0
+        self._connections: Optional[Set[ConnectionSlot]] = None if own_pool else set()
         self.pool: Group = pool
         self._max_connections: Optional[int] = None
         self.dropMaxConnection = False
@@ -481,7 +482,7 @@ class Server(SerialEmitter):
 
     def _full(self) -> bool:
         limit = self._max_connections
-        return (limit is not None and len(self._connections) >= limit) or self.pool.full()
+        return (limit is not None and self._open >= limit) or self.pool.full()
 
     def _refusal(self, remote: Any) -> Optional[str]:
         """Why a connection from ``remote`` may not come in ('blocked' by the blockList,
@@ -508,7 +509,8 @@ class Server(SerialEmitter):
             except PoolFull:
                 reason = 'full'
             else:
-                if not self._own_pool:
+                self._open += 1
+                if self._connections is not None:
                     self._connections.add(slot)
                 return slot
         if reason == 'blocked':
@@ -586,15 +588,23 @@ class Server(SerialEmitter):
         sock._track(slot)
         return slot
 
+    def _open_slots(self) -> List[ConnectionSlot]:
+        """The slots of this server's open connections."""
+        if self._connections is not None:
+            return list(self._connections)
+        return [slot for slot in list(self.pool.greenlets)
+                if type(slot) is ConnectionSlot and slot.server is self]
+
     def _connection_closed(self, slot: ConnectionSlot) -> None:
         """A connection of this server closed: it no longer counts."""
+        self._open -= 1
         if isinstance(self.pool, ConnectionGroup):   # it keeps no link to be told by
             self.pool.slot_finished(slot)
-        if not self._own_pool:
+        if self._connections is not None:
             self._connections.discard(slot)
         if self._accept_paused and self._sock is not None and not self._full():
             self._resume_accepting()
-        if self._sock is None and not self._connections:
+        if self._sock is None and not self._open:
             self._post(self._emit_close)
 
     def _pause_accepting(self) -> None:
@@ -618,14 +628,14 @@ class Server(SerialEmitter):
         listening.
         """
         check_callback(callback)
-        log.debug('server %r closing; %d connections open', self.address(), len(self._connections))
+        log.debug('server %r closing; %d connections open', self.address(), self._open)
         if callback is not None:
             if self._sock is None:
                 self.once('close', lambda: callback(node_error('ERR_SERVER_NOT_RUNNING')))
             else:
                 self.once('close', callback)
         self._stop_listening()
-        if not self._connections:
+        if not self._open:
             self._post(self._emit_close)
         return self
 
@@ -660,11 +670,11 @@ class Server(SerialEmitter):
         """Beyond Node, for deploys: stop accepting, wait up to ``timeout`` seconds for
         open connections to finish, then destroy the rest.  Blocks; returns how many
         connections it had to cut (0 when all finished in time)."""
-        if self._sock is not None or self._connections:
+        if self._sock is not None or self._open:
             self.close()
-        if self._connections:
+        if self._open:
             self._closed_event.wait(timeout)
-        cut = [slot for slot in list(self._connections) if not slot.dead]
+        cut = [slot for slot in self._open_slots() if not slot.dead]
         for slot in cut:
             slot.kill(block=False)
         if cut:
@@ -676,7 +686,7 @@ class Server(SerialEmitter):
         'error' listener took."""
         self._serving += 1
         try:
-            if self._sock is not None or self._connections or self._pending:
+            if self._sock is not None or self._open or self._pending:
                 self._closed_event.wait()
         finally:
             self._serving -= 1
@@ -705,8 +715,8 @@ class Server(SerialEmitter):
         asynchronously (returns the server), or the count itself without a callback."""
         check_callback(callback)
         if callback is None:
-            return len(self._connections)
-        self._post(call_back, callback, None, len(self._connections))
+            return self._open
+        self._post(call_back, callback, None, self._open)
         return self
 
     @property
@@ -726,7 +736,7 @@ class Server(SerialEmitter):
 
     @property
     def connections(self) -> int:
-        return len(self._connections)
+        return self._open
 
     def ref(self) -> 'Server':
         """Keep ``net.run()`` from returning while this server listens (the default)."""

@@ -840,3 +840,127 @@ def test_zero_argument_listeners_work_on_failure_events():
     assert closed.wait(10)
     assert fired == ['attempt', 'error', 'close']
     del gevent
+
+
+class TakesOne:
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, x):
+        self.calls.append((x,))
+
+
+class TakesNone:
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self):
+        self.calls.append(())
+
+
+class TakesAll:
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, *args):
+        self.calls.append(args)
+
+
+@pytest.mark.parametrize('kind, expected', [(TakesOne, (1,)), (TakesNone, ()), (TakesAll, (1, 2))])
+def test_an_instance_with_call_gets_as_many_arguments_as_its_call_accepts_less_self(ee, kind, expected):
+    alone, among = kind(), kind()
+    ee.on('alone', alone)                            # the only listener of its event
+    ee.on('among', Recorder())
+    ee.on('among', among)                            # one of several
+    assert ee.emit('alone', 1, 2) is True
+    assert ee.emit('among', 1, 2) is True
+    assert alone.calls == [expected]
+    assert among.calls == [expected]
+
+
+# ---------------------------------------------------------------- one, two, three listeners
+
+def test_listeners_raw_listeners_and_listener_count_agree_with_one_two_and_three_listeners(ee):
+    added = []
+    for f in (Recorder('f'), Recorder('g'), Recorder('h')):
+        ee.on('ping', f)
+        added.append(f)
+        assert ee.listeners('ping') == added
+        assert ee.rawListeners('ping') == added
+        assert ee.listenerCount('ping') == len(added)
+        assert all(ee.listenerCount('ping', fn) == 1 for fn in added)
+    for _ in range(3):
+        ee.removeListener('ping', added.pop())
+        assert ee.listeners('ping') == added
+        assert ee.rawListeners('ping') == added
+        assert ee.listenerCount('ping') == len(added)
+    assert ee.eventNames() == []
+
+
+def test_prepend_listener_comes_first_in_listeners_with_one_two_and_three_listeners(ee):
+    log = []
+    f, g, h = Recorder('f', log), Recorder('g', log), Recorder('h', log)
+    ee.prependListener('ping', f)
+    assert ee.listeners('ping') == [f]
+    ee.on('ping', g)
+    ee.prependListener('ping', h)
+    assert ee.listeners('ping') == [h, f, g] == ee.rawListeners('ping')
+    assert ee.listenerCount('ping') == 3
+    ee.emit('ping')
+    assert log == ['h', 'f', 'g']
+
+
+def test_removing_the_middle_one_of_three_listeners_keeps_the_others_in_order(ee):
+    log = []
+    f, g, h = Recorder('f', log), Recorder('g', log), Recorder('h', log)
+    for fn in (f, g, h):
+        ee.on('ping', fn)
+    ee.removeListener('ping', g)
+    assert ee.listeners('ping') == [f, h] == ee.rawListeners('ping')
+    assert ee.listenerCount('ping') == 2 and ee.listenerCount('ping', g) == 0
+    ee.emit('ping', 'x')
+    assert log == ['f', 'h'] and g.calls == []
+
+
+def test_removing_a_function_added_twice_removes_its_most_recent_instance_first(ee):
+    f, g = Recorder('f'), Recorder('g')
+    ee.on('ping', f)
+    ee.once('ping', f)            # the most recent instance of f: a once wrapper
+    ee.on('ping', g)
+    assert ee.listenerCount('ping', f) == 2
+    ee.removeListener('ping', f)
+    assert ee.rawListeners('ping') == [f, g]         # the once wrapper went, as in Node
+    assert ee.rawListeners('ping')[0] is f
+    ee.emit('ping', 1)
+    ee.emit('ping', 2)
+    assert f.calls == [(1,), (2,)]
+    ee.removeListener('ping', f)
+    assert ee.listeners('ping') == [g]
+
+
+# ---------------------------------------------------------------- emitters without listeners
+
+def test_removing_from_an_emitter_that_never_had_a_listener_does_nothing_and_on_works_after():
+    fresh = EventEmitter()
+    f = Recorder()
+    assert fresh.removeAllListeners() is fresh
+    assert fresh.removeAllListeners('x') is fresh
+    assert fresh.removeListener('x', f) is fresh
+    assert fresh.eventNames() == [] and fresh.listenerCount('x') == 0
+    assert fresh.on('x', f) is fresh
+    assert fresh.emit('x', 1) is True
+    assert f.calls == [(1,)] and fresh.listeners('x') == [f]
+
+
+@pytest.mark.parametrize('make', [EventEmitter, greennet.Socket, greennet.createServer],
+                         ids=['EventEmitter', 'Socket', 'Server'])
+def test_two_fresh_emitters_do_not_share_listeners(make):
+    first, second = make(), make()
+    second.removeAllListeners()            # nothing to remove: the second stays empty
+    first.on('x', Recorder())
+    assert first.listenerCount('x') == 1
+    assert second.listenerCount('x') == 0 and second.eventNames() == []
+    assert second.emit('x') is False
+    assert make().listenerCount('x') == 0
+    second.on('y', Recorder())
+    assert first.eventNames() == ['x'] and second.eventNames() == ['y']

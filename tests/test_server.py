@@ -870,3 +870,98 @@ def test_a_gevent_style_handler_given_to_create_server_gets_a_socket_and_its_add
 def test_a_handler_with_an_optional_second_argument_stays_a_plain_listener(start_server, connect):
     server = start_server(lambda sock, extra='kept': sock.end(extra.encode() + b'\n'))
     assert connect(server).readline() == b'kept\n'
+
+
+def test_the_own_pool_holds_one_entry_per_open_connection_and_empties_once_they_closed(start_server, connect):
+    from greennet.server import ConnectionGroup
+    accepted = Queue()
+    server = start_server(lambda s: (hold_open(s), accepted.put(s)))
+    assert isinstance(server.pool, ConnectionGroup) and len(server.pool) == 0
+    clients = [connect(server) for _ in range(3)]
+    served = [accepted.get(timeout=DEADLINE) for _ in clients]
+    assert len(server.pool) == 3 and server.getConnections() == 3
+    closed = [Recorder(sock, 'close') for sock in served]
+    clients[0].destroy()
+    closed[0].wait('close')
+    assert len(server.pool) == 2 and server.getConnections() == 2
+    for client in clients[1:]:
+        client.destroy()
+    for rec in closed[1:]:
+        rec.wait('close')
+    assert len(server.pool) == 0 and server.getConnections() == 0
+
+
+def test_own_pool_join_returns_once_the_connections_closed(start_server, connect):
+    accepted = Queue()
+    server = start_server(lambda s: (hold_open(s), accepted.put(s)))
+    clients = [connect(server) for _ in range(2)]
+    for _ in clients:
+        accepted.get(timeout=DEADLINE)
+    assert server.pool.join(timeout=0) is False       # both still open
+    joiner = gevent.spawn(server.pool.join, DEADLINE)
+    for client in clients:
+        client.destroy()
+    assert joiner.get(timeout=DEADLINE) is True
+    assert len(server.pool) == 0
+
+
+def test_a_greenlet_added_to_the_own_pool_leaves_it_when_it_finishes():
+    server = net.createServer()
+    release = Event()
+    worker = gevent.spawn(release.wait, DEADLINE)
+    server.pool.add(worker)
+    assert worker in server.pool and len(server.pool) == 1
+    assert server.pool.join(timeout=0) is False
+    release.set()
+    assert server.pool.join(timeout=DEADLINE) is True
+    assert worker.dead and worker not in server.pool and len(server.pool) == 0
+
+
+def test_a_server_whose_own_pool_holds_another_server_s_connection_closes_once_its_own_did(
+        start_server, connect):
+    accepted_a, accepted_b = Queue(), Queue()
+    a = start_server(lambda s: (hold_open(s), accepted_a.put(s)))
+    b = start_server(lambda s: (hold_open(s), accepted_b.put(s)), pool=a.pool)
+    connect(a), connect(b)
+    on_a = accepted_a.get(timeout=DEADLINE)
+    accepted_b.get(timeout=DEADLINE)            # B's connection stays open, in A's pool
+    closed = Event()
+    a.close(lambda: closed.set())
+    on_a.destroy()
+    assert closed.wait(DEADLINE)
+    assert a.getConnections() == 0 and b.getConnections() == 1 and len(a.pool) == 1
+
+
+def test_a_greenlet_added_to_the_own_pool_is_not_one_of_the_server_s_connections(
+        start_server, connect):
+    server = start_server(hold_open)
+    release = Event()
+    worker = gevent.spawn(release.wait, DEADLINE)
+    server.pool.add(worker)
+    try:
+        assert server.getConnections() == 0
+        closed = Event()
+        server.close(lambda: closed.set())
+        assert closed.wait(DEADLINE)            # closes although the greenlet still runs
+    finally:
+        release.set()
+        worker.join(DEADLINE)
+
+
+def test_a_server_s_own_pool_given_to_another_server_counts_each_server_s_connections_apart(
+        start_server, connect):
+    accepted_a, accepted_b = Queue(), Queue()
+    a = start_server(lambda s: (hold_open(s), accepted_a.put(s)))
+    b = start_server(lambda s: (hold_open(s), accepted_b.put(s)), pool=a.pool)
+    assert b.pool is a.pool
+    to_a, to_b = connect(a), connect(b)
+    on_a, on_b = accepted_a.get(timeout=DEADLINE), accepted_b.get(timeout=DEADLINE)
+    assert len(a.pool) == 2                     # B's connection counts in A's pool
+    assert b.getConnections() == 1 and a.getConnections() == 1   # each counts its own
+    closed_a, closed_b = Recorder(on_a, 'close'), Recorder(on_b, 'close')
+    to_b.destroy()
+    closed_b.wait('close')
+    assert b.getConnections() == 0 and len(a.pool) == 1
+    to_a.destroy()
+    closed_a.wait('close')
+    assert len(a.pool) == 0 and a.getConnections() == 0 and b.getConnections() == 0

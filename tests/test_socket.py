@@ -887,3 +887,122 @@ def test_destroyed_sockets_leave_no_listener_on_their_abort_signal(start_server,
     for client in clients:
         client.destroy()
     assert controller.signal.listenerCount('abort') == 0
+
+
+# ------------------------------------------------------------------ pipes and per-socket options
+
+class Sink(net.EventEmitter):
+    """A writable that is not a socket: pipe() listens for its 'finish' and 'close'."""
+
+    def __init__(self):
+        super().__init__()
+        self.chunks = []
+
+    def write(self, chunk):
+        self.chunks.append(chunk)
+        return True
+
+    def end(self):
+        self.emit('finish')
+
+
+@pytest.mark.parametrize('kind', ['socket', 'emitter'])
+def test_pipe_adds_one_data_and_one_end_listener_and_unpipe_removes_both(kind):
+    source = net.Socket()
+    destination = net.Socket() if kind == 'socket' else Sink()
+    unpiped = Recorder(destination, 'unpipe')
+    before = {name: destination.listenerCount(name) for name in ('finish', 'close', 'drain')}
+    assert source.pipe(destination) is destination
+    assert source.listenerCount('data') == 1 and source.listenerCount('end') == 1
+    source.unpipe()
+    assert source.listenerCount('data') == 0 and source.listenerCount('end') == 0
+    assert {name: destination.listenerCount(name) for name in before} == before
+    assert unpiped.args('unpipe') == [(source,)]
+    source.unpipe()                   # nothing left to take off
+    assert len(unpiped.events) == 1
+
+
+def test_unpipe_of_one_destination_leaves_the_pipe_to_the_other():
+    source, first, second = net.Socket(), Sink(), Sink()
+    source.pipe(first)
+    source.pipe(second)
+    assert source.listenerCount('data') == 2 and source.listenerCount('end') == 2
+    source.unpipe(first)
+    assert source.listenerCount('data') == 1 and source.listenerCount('end') == 1
+    assert first.listenerCount('finish') == 0 and second.listenerCount('finish') == 1
+    assert not source.isPaused()           # a pipe is left: still flowing
+    source.unpipe(second)
+    assert source.listenerCount('data') == 0 and source.isPaused()
+
+
+def test_emit_close_false_emits_no_close_while_a_default_socket_does():
+    quiet, default = net.Socket({'emitClose': False}), net.Socket()
+    quiet_rec, default_rec = Recorder(quiet, 'close'), Recorder(default, 'close')
+    quiet.destroy()
+    default.destroy()
+    quiet.wait_closed(DEADLINE)            # closed, its 'close' skipped
+    default_rec.wait('close')
+    assert quiet_rec.events == [] and quiet.closed
+    assert default_rec.events == [('close', False)]
+
+
+def test_options_set_on_one_socket_leave_a_fresh_socket_s_limit_alone():
+    tuned = net.Socket({'limit': 10, 'emitClose': False})
+    tuned.setNoDelay()
+    tuned.setDefaultEncoding('hex')
+    other = net.Socket()
+    other.setNoDelay(False)
+    assert tuned.limit == 10
+    assert other.limit == 65536 and net.Socket().limit == 65536
+    assert net.Socket({'limit': 20}).limit == 20 and tuned.limit == 10
+
+
+def test_set_default_encoding_on_one_socket_leaves_another_writing_utf8():
+    pairs = [pysocket.socketpair() for _ in range(2)]
+    hexed, plain, peer_of_hexed, peer_of_plain = [
+        net.Socket({'fd': raw.fileno(), 'readable': True, 'writable': True})
+        for raw in (pairs[0][0], pairs[1][0], pairs[0][1], pairs[1][1])]
+    try:
+        hexed.setDefaultEncoding('hex')
+        hexed.write('6869')
+        plain.write('6869')
+        assert peer_of_hexed.readexactly(2) == b'hi'
+        assert peer_of_plain.readexactly(4) == b'6869'
+    finally:
+        for sock in (hexed, plain, peer_of_hexed, peer_of_plain):
+            sock.destroy()
+        for left, right in pairs:
+            left.close()
+            right.close()
+
+
+def test_set_no_delay_before_connecting_applies_to_that_socket_only(start_tcp_server):
+    server = start_tcp_server(lambda s: None)
+    port = server.address()['port']
+    tuned, other = net.Socket(), net.Socket()
+    assert tuned.setNoDelay() is tuned
+    for sock in (tuned, other):
+        sock.connect(port, '127.0.0.1')
+    try:
+        nodelay = []
+        for sock in (tuned, other):
+            sock.wait_connected(DEADLINE)
+            raw = pysocket.socket(fileno=sock.fileno())
+            try:
+                nodelay.append(raw.getsockopt(pysocket.IPPROTO_TCP, pysocket.TCP_NODELAY))
+            finally:
+                raw.detach()
+        assert nodelay == [1, 0]
+    finally:
+        tuned.destroy()
+        other.destroy()
+
+
+def test_the_shared_defaults_of_rarely_set_fields_refuse_assignment():
+    from greennet._rare import DEFAULTS
+    for name, value in (('limit', 10), ('emit_close', False), ('default_encoding', 'hex'),
+                        ('brand_new', 1)):
+        with pytest.raises(AttributeError):
+            setattr(DEFAULTS, name, value)
+    assert DEFAULTS.limit == 65536 and DEFAULTS.emit_close is True
+    assert DEFAULTS.default_encoding is None and not hasattr(DEFAULTS, 'brand_new')
