@@ -29,14 +29,16 @@ The rules (API.md, "The loop" and "One greenlet per connection"):
 from __future__ import annotations
 
 import contextvars
-from typing import Any, Callable, List, Optional, Tuple, cast
+import sys
+from collections import deque
+from typing import Any, Callable, Deque, List, Optional, Tuple, cast
 
 from gevent import get_hub
 from gevent._hub_primitives import Waiter
 from gevent.timeout import Timeout
 from greenlet import getcurrent
 
-from ._workers import run_in_worker
+from ._workers import clean_after_job, job_start, run_in_worker
 from .events import EventEmitter
 
 __all__ = ['SerialEmitter']
@@ -118,7 +120,7 @@ class SerialEmitter(EventEmitter):
             self._parked = False
             self._holder.switch()
         elif self._holder is None and self._has_work():
-            run_in_worker(self._hub, self._serve, self._context)
+            _due_objects(self._hub).add(self)
         sleeper = self._sleeper
         if sleeper is not None:
             self._sleeper = None
@@ -154,6 +156,8 @@ class SerialEmitter(EventEmitter):
             self._release(me)
             raise
         self._holder = None     # the loop ends only when nothing is left
+        if self._sleeper is not None or self._waiters:
+            self._wake()        # what the events did may be what they wait for
 
     def _serve_here(self) -> None:
         """Run what is pending in the calling greenlet if no one else is running this
@@ -244,3 +248,71 @@ class SerialEmitter(EventEmitter):
         finally:
             if self._waiters and waiter in self._waiters:
                 self._waiters.remove(waiter)
+
+
+#: the most due objects one worker dispatches in a row, between two polls of the loop
+_DISPATCH_BATCH = 64
+
+
+class _DueObjects:
+    """A hub's objects whose events are due and that nobody is running: dispatched
+    together, by one worker, once the hub has run the watchers that made them due.
+
+    Why together: a switch from the hub into a worker copies the hub's C stack out and
+    back in, and costs more than dispatching a message.  Ready sockets are many in
+    one loop iteration under load, so they share one switch; and the switch is made
+    from a loop callback, where the hub's stack is short.  An object is run by one
+    greenlet at a time (its holder); a worker that blocks in an object's listener
+    leaves the rest to another worker (see :func:`_dispatch_due`).
+    """
+
+    __slots__ = ('hub', 'objects', 'scheduled')
+
+    def __init__(self, hub: Any) -> None:
+        self.hub = hub
+        self.objects: Deque[SerialEmitter] = deque()
+        self.scheduled = False
+
+    def add(self, obj: SerialEmitter) -> None:
+        """Hub: ``obj`` has work and no holder: dispatch it with the others due."""
+        self.objects.append(obj)
+        if not self.scheduled:
+            self.scheduled = True
+            self.hub.loop.run_callback(self.dispatch)
+
+    def dispatch(self) -> None:
+        """Hub (a loop callback): run a batch of the due objects in a worker; what is
+        left (a batch was full, or the worker blocked in one) goes on in the next
+        callback, so that the loop polls in between as gevent sees fit (a flood of
+        connects run at once would overflow a listener's backlog)."""
+        self.scheduled = False
+        objects = self.objects
+        try:
+            run_in_worker(self.hub, _dispatch_due, (objects,), None)
+        except BaseException:          # a worker killed by what was thrown into it
+            self.hub.handle_error(None, *sys.exc_info())
+        if objects and not self.scheduled:
+            self.scheduled = True
+            self.hub.loop.run_callback(self.dispatch)
+
+
+def _due_objects(hub: Any) -> _DueObjects:
+    due = getattr(hub, '_greennet_due', None)
+    if due is None:
+        due = hub._greennet_due = _DueObjects(hub)
+    return due
+
+
+def _dispatch_due(objects: Deque[SerialEmitter]) -> None:
+    """A worker: run each due object's events in its own context, until none is left
+    or running one more here could let something of one object reach the next (see
+    :mod:`greennet._workers`); the hub gives the rest to another worker."""
+    held = job_start()
+    for _ in range(_DISPATCH_BATCH):
+        if not objects:
+            return
+        obj = objects.popleft()
+        if obj._holder is None:        # else it is run already (_serve checks again)
+            obj._context.run(obj._serve)
+            if not clean_after_job(held):
+                return

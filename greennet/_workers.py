@@ -1,19 +1,28 @@
-"""The greenlets that run user code: a fresh one per connection handler, reused ones
-for event dispatch.
+"""The greenlets that run user code: reused workers, retired as soon as reusing one
+could let something of one connection reach another.
 
-A connection's handler runs in a greenlet of its own that dies with it
-(:func:`start_task`), so nothing a handler leaves on its greenlet reaches another
-connection: greenlet-local state (``gevent.local``, and ``threading.local`` under
-monkey patching) is keyed on the greenlet, and a ``gevent.Timeout`` left armed throws
-into the greenlet it was started in; thrown into a dead task, it is dropped.
+A new greenlet costs more than its object: its first Python frame maps a fresh frame
+stack (an ``mmap`` of 16 KiB, page faults, and an ``munmap`` when it dies).  A
+connection's handler and the dispatching of its socket's events are short and frequent,
+so they run on greenlets from a per-hub list of idle workers (:func:`run_in_worker`):
+each job runs in the ``contextvars.Context`` it is given, and the worker goes back to
+the list when the job returns.
 
-Dispatching a socket's events is short and frequent, and a new greenlet costs an
-``mmap``/``munmap`` pair (its first Python frame maps a fresh frame stack), so events
-run on reused worker greenlets (:func:`run_in_worker`).  Each callable runs in the
-``contextvars.Context`` it is given, and the worker leaves it afterwards.  A worker that
-picked up greenlet-local state (its ``__dict__`` is where gevent keeps the key of every
-``local`` used in it) is retired, not reused; an exception thrown into an idle worker
-(a timeout a listener left armed) is dropped, not raised into the next callable.
+A worker is reused only if the job left nothing on it.  It is retired (its greenlet
+ends) instead when:
+
+* the job **blocked** (a connection's handler that reads, a listener that waits): code
+  that ran across switches may have left anything behind, and such a worker has served
+  as the connection's own thread of control, as a fresh greenlet would have;
+* **anything still holds the worker** once the job returned: its reference count is
+  higher than when the job started.  An armed ``gevent.Timeout`` holds the greenlet it
+  will throw into, so does a stored ``getcurrent()`` someone may ``kill()`` later, or
+  a lock left acquired;
+* it picked up **greenlet-local state**: its ``__dict__`` is where gevent keeps the key
+  of every ``local`` (``threading.local`` under monkey patching) used in it.
+
+What is thrown into a worker that is idle or retired (a timeout left armed) is dropped,
+never raised into another job.
 """
 from __future__ import annotations
 
@@ -23,55 +32,41 @@ from typing import Any, Callable, List, Optional, Tuple
 
 from greenlet import getcurrent, greenlet
 
-__all__ = ['run_in_worker', 'start_task', 'idle_worker_count', 'MAX_IDLE_WORKERS']
+__all__ = ['run_in_worker', 'job_start', 'clean_after_job', 'idle_worker_count',
+           'MAX_IDLE_WORKERS']
 
 log = logging.getLogger('greennet')
 
 #: idle workers kept per hub; beyond that a finished worker exits
 MAX_IDLE_WORKERS = 256
 
-
-class _Task(greenlet):     # type: ignore[misc]
-    """A greenlet for one connection's handler; it never runs anything else."""
-
-    __slots__ = ()
-
-    def throw(self, *args: Any) -> Any:
-        if self.dead:      # a timeout the handler left armed: nothing left to interrupt
-            log.debug('greennet: dropped %r thrown into a finished handler', args[1:2] or args)
-            return None
-        return greenlet.throw(self, *args)
+_getrefcount = sys.getrefcount
+# a worker's state: running a job, running one that blocked (it retires after it),
+# between jobs
+_RUNNING, _BLOCKED, _IDLE = 0, 1, 2
 
 
 class _Worker(greenlet):   # type: ignore[misc]
-    """A reusable greenlet: runs one callable after another, each in its context."""
+    """A reusable greenlet: runs one job after another, each in its context."""
 
-    __slots__ = ('idle',)   # a slot: the __dict__ must stay empty but for greenlet-locals
+    # a slot: the __dict__ must stay empty but for greenlet-locals
+    __slots__ = ('state',)
 
     def __init__(self, run: Callable[..., Any], parent: Any) -> None:
         super().__init__(run, parent)
-        self.idle = False
+        self.state = _RUNNING
 
     def throw(self, *args: Any) -> Any:
-        if self.dead or self.idle:   # armed by a callable that has finished: not ours
+        if self.dead or self.state == _IDLE:   # armed by a job that has finished: not ours
             log.debug('greennet: dropped %r thrown into an idle worker', args[1:2] or args)
             return None
         return greenlet.throw(self, *args)
 
 
-def start_task(hub: Any, fn: Callable[..., Any], args: Tuple[Any, ...], context: Any) -> None:
-    """Hub only: run ``fn(*args)`` now in a new greenlet, in ``context``; returns when
-    ``fn`` finishes or blocks.  (A plain function and one tuple: the greenlet keeps
-    both for as long as it lives, a bound method and nested tuples would cost more.)"""
-    task = _Task(fn, hub)
-    task.gr_context = context
-    task.switch(*args)
-
-
 def idle_worker_count(hub: Any) -> int:
     """How many idle worker greenlets ``hub`` keeps for reuse (a cache, at most
-    :data:`MAX_IDLE_WORKERS`; what it holds depends on the most dispatches that once ran
-    at the same time, not on how many connections came and went)."""
+    :data:`MAX_IDLE_WORKERS`; what it holds depends on the most jobs that once ran at
+    the same time, not on how many connections came and went)."""
     return len(getattr(hub, '_greennet_workers', ()))
 
 
@@ -82,32 +77,61 @@ def _idle_workers(hub: Any) -> List[Any]:
     return idle
 
 
-def run_in_worker(hub: Any, fn: Callable[[], Any], context: Optional[Any]) -> None:
-    """Hub only: run ``fn()`` now in an idle worker greenlet (made if none is idle), in
-    ``context``; returns when ``fn`` finishes or blocks."""
+def run_in_worker(hub: Any, fn: Callable[..., Any], args: Tuple[Any, ...],
+                  context: Optional[Any]) -> None:
+    """Hub only: run ``fn(*args)`` now in an idle worker greenlet (made if none is idle),
+    in ``context``; returns when the job finishes or blocks."""
     idle = getattr(hub, '_greennet_workers', None)
     if idle:
         worker = idle.pop()
-        worker.idle = False
+        worker.state = _RUNNING
     else:
         worker = _Worker(_worker_main, hub)
-    worker.switch(fn, context)
+    worker.switch(fn, args, context)
+    if worker.state == _RUNNING:   # back in the hub with the job unfinished: it blocked
+        worker.state = _BLOCKED
 
 
-def _worker_main(fn: Any, context: Any) -> None:
+def job_start() -> int:
+    """A worker, as a job starts: how many references hold it (the hub's frame that
+    switched to it, the worker's own frames), for :func:`clean_after_job`."""
+    return _getrefcount(getcurrent())
+
+
+def clean_after_job(held: int) -> bool:
+    """A worker, after a job: may it run a job of another connection?  Not if the job
+    blocked, left a reference to the worker (``held`` is :func:`job_start`'s count,
+    taken at the same depth), or left greenlet-local state on it."""
+    count = _getrefcount(getcurrent())
+    me = getcurrent()
+    return not (me.state == _BLOCKED or count != held or me.__dict__)
+
+
+def _worker_main(fn: Any, args: Any, context: Any) -> None:
     me = getcurrent()
     hub = me.parent
     idle = _idle_workers(hub)
+    held = job_start()
     while True:
-        me.gr_context = context
+        if context is not None:
+            me.gr_context = context
         try:
-            fn()
+            # plain calls for the arities used: Python runs them in this same C frame
+            # (fn(*args) would nest one), so a handler parked here saves less C stack
+            if not args:
+                fn()
+            elif len(args) == 4:
+                fn(args[0], args[1], args[2], args[3])
+            else:
+                fn(*args)
         except Exception:                  # the callables handle their own errors:
             hub.handle_error(me, *sys.exc_info())   # anything left is a bug; report it
-        me.gr_context = None
-        fn = context = None
-        if me.__dict__ or len(idle) >= MAX_IDLE_WORKERS:
-            return                         # greenlet-local state: let it die with us
-        me.idle = True
+        if context is not None:
+            me.gr_context = None
+        fn = args = context = None
+        reusable = clean_after_job(held) and len(idle) < MAX_IDLE_WORKERS
+        me.state = _IDLE
+        if not reusable:
+            return                         # retired: see the module's docstring
         idle.append(me)
-        fn, context = hub.switch()
+        fn, args, context = hub.switch()

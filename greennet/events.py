@@ -43,9 +43,11 @@ ALL_ARGS = 1 << 30
 _CO_VARARGS = inspect.CO_VARARGS
 
 
-# code object -> positional parameters it takes (ALL_ARGS for *args): listeners made per
-# connection (a lambda, a bound method) share their code, so most adds are one lookup
-_arity_of_code: Dict[Any, int] = {}
+# id(code object) -> (the code, positional parameters it takes, ALL_ARGS for *args):
+# listeners made per connection (a lambda, a bound method) share their code, so most
+# adds are one lookup.  Keyed by id, as hashing a code object hashes its constants; the
+# code is kept in the entry, so its id cannot be reused while the entry exists.
+_arity_of_code: Dict[int, Tuple[Any, int]] = {}
 _MAX_CACHED = 4096
 
 
@@ -57,14 +59,16 @@ def accepted_args(fn: Any) -> int:
     kind = type(fn)
     if kind is FunctionType or kind is MethodType:
         code = fn.__code__      # a bound method forwards to its function's
-        count = _arity_of_code.get(code)
-        if count is None:
+        known = _arity_of_code.get(id(code))
+        if known is not None:
+            count = known[1]
+        else:
             count = ALL_ARGS if code.co_flags & _CO_VARARGS else int(code.co_argcount)
             if len(_arity_of_code) >= _MAX_CACHED:
                 _arity_of_code.clear()
-            _arity_of_code[code] = count
+            _arity_of_code[id(code)] = (code, count)
         if kind is MethodType and count != ALL_ARGS:
-            return max(0, count - 1)             # its self is given
+            return count - 1 if count else 0     # its self is given
         return count
     if isinstance(fn, _Once):
         return accepted_args(fn.listener)

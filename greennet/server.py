@@ -33,7 +33,7 @@ from . import _run
 from ._dispatch import SerialEmitter
 from ._options import is_int, is_number, is_pipe_name, pep8_aliases, to_number, validate_int, validate_port
 from ._options import options as _options
-from ._workers import start_task
+from ._workers import run_in_worker
 from .abort import check_signal
 from .addresses import BlockList, address_info, connection_info, isIP
 from .errors import (
@@ -91,18 +91,22 @@ class ConnectionSlot:
     once the connection's socket is destroyed; ``kill()`` destroys the socket and raises
     ``GreenletExit`` in the handler if it still runs."""
 
-    __slots__ = ('server', 'socket', 'handler', '_links', 'dead')
+    __slots__ = ('server', 'socket', 'handler', '_links')
 
     exception = None     # a connection ends; it does not fail as a greenlet does
     value = None
 
     def __init__(self, server: 'Server') -> None:
-        self.server = server
+        self.server: Optional[Server] = server    # None once the connection closed
         self.socket: Optional[Socket] = None
         self.handler: Any = None      # the handler's greenlet while the handler runs
         # None, one callback, or a list of them
         self._links: Any = None
-        self.dead = False
+
+    @property
+    def dead(self) -> bool:
+        """True once the connection has closed."""
+        return self.server is None
 
     def ready(self) -> bool:
         return self.dead
@@ -131,9 +135,10 @@ class ConnectionSlot:
 
     def finish(self) -> None:
         """The socket was destroyed: the connection leaves the pool and the count."""
-        if self.dead:
+        server = self.server
+        if server is None:
             return
-        self.dead = True
+        self.server = None
         self.socket = None
         links, self._links = self._links, None
         if isinstance(links, list):
@@ -141,7 +146,7 @@ class ConnectionSlot:
                 callback(self)
         elif links is not None:
             links(self)
-        self.server._connection_closed(self)
+        server._connection_closed(self)
 
     def kill(self, exception: Any = GreenletExit, block: bool = True,
              timeout: Optional[float] = None) -> None:
@@ -529,8 +534,8 @@ class Server(SerialEmitter):
 
     def _start_connection(self, raw: Any, remote: Any, slot: Optional[ConnectionSlot]) -> None:
         """Hub: run the connection in a new greenlet, in a context of its own."""
-        start_task(self._hub, type(self)._serve_connection, (self, raw, remote, slot),
-                   self._context.copy())
+        run_in_worker(self._hub, type(self)._serve_connection, (self, raw, remote, slot),
+                      self._context.copy())
 
     def _serve_connection(self, raw: Any, remote: Any, slot: Optional[ConnectionSlot]) -> None:
         """A connection's own greenlet: the 'connection' listeners, then its socket's
