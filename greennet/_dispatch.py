@@ -9,11 +9,14 @@ The rules (API.md, "The loop" and "One greenlet per connection"):
   object's events, so a listener that blocks delays this object's next events and no
   one else's.  A subclass adds work derived from its state (a socket's buffered data,
   its 'end') through :meth:`_run_more`.
-* **Never stalled.**  When the hub sees work and no one holds the token, a worker
-  greenlet takes it (:meth:`_kick`).  So a handler that waits on a queue, a lock or
+* **Never stalled.**  When the hub sees work and no one holds the token, the object
+  is due (:meth:`_kick`): the hub's due objects are run together by a worker greenlet
+  from a loop callback (:class:`_DueObjects`), one switch for all the sockets a loop
+  iteration made ready.  So a handler that waits on a queue, a lock or
   ``gevent.sleep`` does not hold its socket's events up: they run meanwhile, in
   between the handler's own steps, as Node's callbacks run while an async function
-  awaits.
+  awaits; and a listener that blocks holds up only its own object (the worker gives
+  up the rest of its batch to another).
 * **The fast path.**  A greenlet that blocks on this very object (a sequential read,
   ``drain()``) parks as its ``_sleeper`` and the hub's next kick switches straight to it:
   no waiter object, no worker.  It does not run the object's events (a worker does), so
@@ -22,9 +25,11 @@ The rules (API.md, "The loop" and "One greenlet per connection"):
   object's events while it waits (``_parked``), since what it waits for may be one of
   them ('close').
 * **Isolation.**  Everything runs in the object's ``_context``: workers enter it for
-  the callable they run, and a connection's handler greenlet (the other place events
-  run, once its handler returned) starts in it.  A ``ContextVar`` set by a connection's handler or listener
-  is seen by that connection's later events, never by another connection.
+  each object they run, and a connection's handler (the other place events run, once
+  it returned) runs in it.  A ``ContextVar`` set by a connection's handler or
+  listener is seen by that connection's later events, never by another connection;
+  a worker that a job could have left something on is not reused
+  (:mod:`greennet._workers`).
 """
 from __future__ import annotations
 
@@ -56,7 +61,7 @@ class SerialEmitter(EventEmitter):
                  '_kick_scheduled', '_context', '_blocked')
 
     def __init__(self, context: Optional[contextvars.Context] = None) -> None:
-        super().__init__()
+        EventEmitter.__init__(self)
         hub = get_hub()
         self._hub = hub
         self._loop = hub.loop
@@ -88,7 +93,10 @@ class SerialEmitter(EventEmitter):
     # ------------------------------------------------------------ posting
     def _post(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` as this object's next event, after what is pending."""
-        self._queue(fn, args)
+        pending = self._pending     # _queue(), written out: every post's path
+        if pending is _NOTHING_POSTED:
+            pending = self._pending = []
+        pending.append((fn, args))
         self._wake()
 
     def _queue(self, fn: Callable[..., Any], args: Tuple[Any, ...]) -> None:
@@ -120,7 +128,8 @@ class SerialEmitter(EventEmitter):
             self._parked = False
             self._holder.switch()
         elif self._holder is None and self._has_work():
-            _due_objects(self._hub).add(self)
+            due = getattr(self._hub, 'greennet_due', None) or _due_objects(self._hub)
+            due.add(self)
         sleeper = self._sleeper
         if sleeper is not None:
             self._sleeper = None
@@ -209,21 +218,26 @@ class SerialEmitter(EventEmitter):
         timer = Timeout._start_new_or_dummy(timeout) if timeout is not None else None
         self._blocked += 1
         try:
+            # (not ready yet: each loop looks again once woken)
             if current is self._holder:
-                while not ready(self):
+                while True:
                     if self._has_work():
                         self._run_pending()    # a holder already runs in our context
                         if ready(self):
                             break
                     self._parked = True
                     self._hub.switch()       # _kick clears _parked as it switches back
+                    if ready(self):
+                        break
             else:
-                while not ready(self):
+                while True:
                     if self._sleeper is None:
                         self._sleeper = current
                         self._hub.switch()   # the next kick wakes it (and clears it)
                     else:
                         self._wait_as_waiter()
+                    if ready(self):
+                        break
             return True
         except Timeout as t:
             if timer is None or t is not timer:
@@ -297,9 +311,10 @@ class _DueObjects:
 
 
 def _due_objects(hub: Any) -> _DueObjects:
-    due = getattr(hub, '_greennet_due', None)
+    """The hub's due objects, kept as its attribute ``greennet_due``."""
+    due = getattr(hub, 'greennet_due', None)
     if due is None:
-        due = hub._greennet_due = _DueObjects(hub)
+        due = hub.greennet_due = _DueObjects(hub)
     return due
 
 

@@ -128,13 +128,13 @@ class Piping:
 
     def _unpiped(self, link: Pipe) -> None:
         if link in self._pipes:
-            self._pipes = tuple(other for other in self._pipes if other is not link)
+            self._pipes = _without(self._pipes, link)
             if not self._pipes:
                 self.pause()
 
     def _unpiped_into(self, link: Pipe) -> None:
         if link in self._piped_in:
-            self._piped_in = tuple(other for other in self._piped_in if other is not link)
+            self._piped_in = _without(self._piped_in, link)
 
     def _unpipe_inbound(self) -> None:
         """This socket finished or closed: the pipes into it come apart (Node's pipe
@@ -158,3 +158,9 @@ class Piping:
 
         def isPaused(self) -> bool:
             raise NotImplementedError
+
+
+def _without(links: Tuple[Pipe, ...], link: Pipe) -> Tuple[Pipe, ...]:
+    if len(links) == 1:        # the usual: a socket's one pipe
+        return ()
+    return tuple(other for other in links if other is not link)

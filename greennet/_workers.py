@@ -49,12 +49,11 @@ _RUNNING, _BLOCKED, _IDLE = 0, 1, 2
 class _Worker(greenlet):   # type: ignore[misc]
     """A reusable greenlet: runs one job after another, each in its context."""
 
-    # a slot: the __dict__ must stay empty but for greenlet-locals
+    # a slot: the __dict__ must stay empty but for greenlet-locals (no __init__ of
+    # its own either, a Python call per worker: run_in_worker sets the state)
     __slots__ = ('state',)
 
-    def __init__(self, run: Callable[..., Any], parent: Any) -> None:
-        super().__init__(run, parent)
-        self.state = _RUNNING
+    state: int
 
     def throw(self, *args: Any) -> Any:
         if self.dead or self.state == _IDLE:   # armed by a job that has finished: not ours
@@ -82,11 +81,8 @@ def run_in_worker(hub: Any, fn: Callable[..., Any], args: Tuple[Any, ...],
     """Hub only: run ``fn(*args)`` now in an idle worker greenlet (made if none is idle),
     in ``context``; returns when the job finishes or blocks."""
     idle = getattr(hub, '_greennet_workers', None)
-    if idle:
-        worker = idle.pop()
-        worker.state = _RUNNING
-    else:
-        worker = _Worker(_worker_main, hub)
+    worker = idle.pop() if idle else _Worker(_worker_main, hub)
+    worker.state = _RUNNING
     worker.switch(fn, args, context)
     if worker.state == _RUNNING:   # back in the hub with the job unfinished: it blocked
         worker.state = _BLOCKED

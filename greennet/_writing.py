@@ -191,7 +191,8 @@ class WriteSide:
             encoding, callback = None, encoding
         if callback is None and callable(data):
             data, callback = None, data
-        check_callback(callback)
+        if callback is not None:
+            check_callback(callback)
         if data is not None and not self._ending:
             self.write(data, encoding)
         if callback is not None:

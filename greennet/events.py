@@ -23,7 +23,7 @@ from __future__ import annotations
 import inspect
 import warnings
 from types import FunctionType, MethodType
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
 import zope.event
 
@@ -164,6 +164,11 @@ class EventEmitter:
 
     defaultMaxListeners = 10
 
+    #: the events whose listeners coming and going a subclass watches
+    #: (:meth:`_listener_added`, :meth:`_listener_removed`); the hooks are called for
+    #: these only, a Python call saved on every other ``on()`` and removal
+    _watched_events: FrozenSet[str] = frozenset()
+
     def __init__(self) -> None:
         # name -> its Listeners; a tuple, so that emit needs no copy
         self._events = _NO_LISTENERS
@@ -187,7 +192,8 @@ class EventEmitter:
             count = len(existing) // 2 + 1
             if limit and count > limit:
                 self._warn_leak(name, count)
-        self._listener_added(name)
+        if name in self._watched_events:
+            self._listener_added(name)
         return self
 
     def _warn_leak(self, name: str, count: int) -> None:
@@ -205,10 +211,12 @@ class EventEmitter:
         warnings.warn(warning, stacklevel=4)
 
     def _listener_added(self, name: str) -> None:
-        """Hook for subclasses: a listener for ``name`` was just added."""
+        """Hook for subclasses: a listener for ``name`` (one of ``_watched_events``) was
+        just added."""
 
     def _listener_removed(self, name: str) -> None:
-        """Hook for subclasses: a listener for ``name`` was just removed."""
+        """Hook for subclasses: a listener for ``name`` (one of ``_watched_events``) was
+        just removed."""
 
     def on(self, eventName: str, listener: Listener) -> 'EventEmitter':
         """Add ``listener`` at the end of the list for ``eventName``; returns the emitter."""
@@ -243,7 +251,8 @@ class EventEmitter:
             del events[eventName]     # the common case: the one listener goes
             if self._warned:
                 self._warned.discard(eventName)
-            self._listener_removed(eventName)
+            if eventName in self._watched_events:
+                self._listener_removed(eventName)
             return self
         for i in range(len(existing) - 2, -1, -2):
             fn = existing[i]
@@ -257,7 +266,8 @@ class EventEmitter:
                     self._warned.discard(eventName)   # Node warns again past the limit
                 if 'removeListener' in self._events:
                     self.emit('removeListener', eventName, _unwrap(fn))
-                self._listener_removed(eventName)
+                if eventName in self._watched_events:
+                    self._listener_removed(eventName)
                 break
         return self
 
@@ -276,7 +286,8 @@ class EventEmitter:
                 if names and self._warned:
                     self._warned.discard(eventName)
             for name in names:
-                self._listener_removed(name)
+                if name in self._watched_events:
+                    self._listener_removed(name)
             return self
         names = [eventName] if eventName is not None else \
             [n for n in list(events) if n != 'removeListener'] + ['removeListener']

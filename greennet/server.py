@@ -487,7 +487,10 @@ class Server(SerialEmitter):
 
     def _full(self) -> bool:
         limit = self._max_connections
-        return (limit is not None and self._open >= limit) or self.pool.full()
+        if limit is not None and self._open >= limit:
+            return True
+        pool = self.pool   # a Group is never full: only a Pool's size is asked
+        return isinstance(pool, Pool) and pool.full()
 
     def _refusal(self, remote: Any) -> Optional[str]:
         """Why a connection from ``remote`` may not come in ('blocked' by the blockList,

@@ -103,7 +103,7 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
 
     def __init__(self, options: Any = None, *, context: Optional[contextvars.Context] = None,
                  **kwargs: Any) -> None:
-        super().__init__(context)
+        SerialEmitter.__init__(self, context)   # not super(): a Python call less per socket
         opts = _options(options, kwargs, SOCKET_OPTIONS, 'net.Socket') \
             if options is not None or kwargs else None
         self._sock: Any = None
@@ -500,6 +500,8 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
             self._update_reading()
 
     # ================================================================ reading (events)
+    _watched_events = frozenset({'data', 'readable'})
+
     def _listener_added(self, name: str) -> None:
         if name == 'data':
             if self._flowing is not False and not self._events.get('readable'):
@@ -630,7 +632,7 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         was_connecting, self.connecting = self.connecting, False
         self._error = error
         self._close_handle()   # addresses read before stay readable, as Node caches them
-        dropped = self._wq.clear()
+        dropped = self._wq.clear() if self._wq.entries else []
         if dropped or self._finish_cbs:
             err = node_error('ERR_SOCKET_CLOSED_BEFORE_CONNECTION') if was_connecting else \
                 node_error('ERR_STREAM_DESTROYED', 'write')
@@ -660,7 +662,8 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         if self._timer is not None:
             self._timer.close()
             self._timer = None
-        self._unwatch_signal()
+        if self._rare is not DEFAULTS:
+            self._unwatch_signal()
         sock, self._sock = self._sock, None
         if sock is not None:
             try:
