@@ -190,8 +190,12 @@ class ConnectionGroup(Group):   # type: ignore[misc]
             super().add(greenlet)
 
     def slot_finished(self, slot: ConnectionSlot) -> None:
-        """``slot``'s connection closed: it leaves the group (``join()`` may return)."""
-        self._discard(slot)
+        """``slot``'s connection closed: it leaves the group (``join()`` may return).
+        (``Group._discard``'s work, without the Python call: every connection's path.)"""
+        self.greenlets.discard(slot)
+        self.dying.discard(slot)
+        if not self.greenlets:
+            self._empty_event.set()
 
 
 @pep8_aliases
@@ -463,13 +467,15 @@ class Server(SerialEmitter):
             raw = _socket.socket(listener.family, listener.type, listener.proto, fd)
             remote = None if raw.family == _socket.AF_UNIX else self._peer_address(peer)
             if self._proxy_protocol:    # the peer is the balancer: admit after the header
-                self._start_connection(raw, remote, None)
+                slot = None
             else:
                 slot = self._admit(remote, raw.getsockname)
                 if slot is None:
                     raw.close()
-                else:
-                    self._start_connection(raw, remote, slot)
+                    continue
+            # the connection runs in a worker, in a context of its own
+            run_in_worker(self._hub, type(self)._serve_connection, (self, raw, remote, slot),
+                          self._context.copy())
             if self._sock is None:
                 return
 
@@ -534,11 +540,6 @@ class Server(SerialEmitter):
                     payload = connection_info(None, remote)
             self._post(self.emit, 'drop', payload)
         return None
-
-    def _start_connection(self, raw: Any, remote: Any, slot: Optional[ConnectionSlot]) -> None:
-        """Hub: run the connection in a new greenlet, in a context of its own."""
-        run_in_worker(self._hub, type(self)._serve_connection, (self, raw, remote, slot),
-                      self._context.copy())
 
     def _serve_connection(self, raw: Any, remote: Any, slot: Optional[ConnectionSlot]) -> None:
         """A connection's own greenlet: the 'connection' listeners, then its socket's

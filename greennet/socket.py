@@ -120,7 +120,7 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         self._ended = False
         self._decoder: Any = None
         self._read_io: Any = None
-        self._scratch = _scratch_buffer(self._hub)
+        self._scratch = getattr(self._hub, 'greennet_scratch', None) or _scratch_buffer(self._hub)
         self._read_full = False
         # a new connection's peer has often sent already: read before waiting for readiness
         self._read_first = False
