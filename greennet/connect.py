@@ -551,8 +551,11 @@ def _lookup(sock: Connectable, host: str, opts: Dict[str, Any], all_: bool) -> L
     return found
 
 
-#: Node's dns hint values -> getaddrinfo flags
-DNS_HINTS = {1024: _socket.AI_ADDRCONFIG, 2048: _socket.AI_V4MAPPED, 256: _socket.AI_ALL}
+#: Node's dns hint values (``dns.ADDRCONFIG``, ``dns.V4MAPPED``, ``dns.ALL``) -> getaddrinfo
+#: flags.  Node's values are the platform's own flags (32, 8 and 16 on Linux, 1024, 2048
+#: and 256 on macOS), so they map to themselves.
+DNS_HINTS = {_socket.AI_ADDRCONFIG: _socket.AI_ADDRCONFIG, _socket.AI_V4MAPPED: _socket.AI_V4MAPPED,
+             _socket.AI_ALL: _socket.AI_ALL}
 
 
 def check_host_name(host: str, syscall: str = 'getaddrinfo') -> None:

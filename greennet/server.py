@@ -1,4 +1,5 @@
-"""``net.Server``: a TCP or IPC server, one greenlet per connection.
+"""``net.Server``: a TCP or IPC server; each connection's handler is its own thread of
+control.
 
 The core is small, in the manner of gevent's ``baseserver``: a listening socket whose
 accept watcher runs in the hub (:meth:`Server._on_acceptable`), one admission decision
@@ -10,10 +11,12 @@ sharing it), so ``server.pool.kill()`` and ``server.pool.join(timeout)`` work as
 gevent pool.  A connection counts from admission until its socket is destroyed, whether
 its handler still runs or returned long ago.
 
-Each admitted connection's 'connection' listeners run in a new greenlet of its own
-(:meth:`Server._serve`), in a ``contextvars.Context`` of its own; the socket's events run
-in that same context.  Server events ('listening', 'close', 'error', 'drop') run in order
-through the server's executor, so their listeners may block too.
+Each admitted connection's 'connection' listeners run in a worker greenlet that nothing
+of another connection is left on (:meth:`Server._serve_connection`, and
+:mod:`greennet._workers` for when a worker is reused), in a ``contextvars.Context`` of
+its own; the socket's events run in that same context.  Server events ('listening',
+'close', 'error', 'drop') run in order through the server's executor, so their
+listeners may block too.
 """
 from __future__ import annotations
 
@@ -542,8 +545,9 @@ class Server(SerialEmitter):
         return None
 
     def _serve_connection(self, raw: Any, remote: Any, slot: Optional[ConnectionSlot]) -> None:
-        """A connection's own greenlet: the 'connection' listeners, then its socket's
-        events for as long as there are any to run."""
+        """A worker, in the connection's context: the 'connection' listeners (the handler,
+        which may block: the worker is then this connection's until it returns), then
+        its socket's events for as long as there are any to run."""
         try:
             sock = Socket._accepted(raw, remote, self._socket_opts, slot, getcurrent().gr_context)
         except Exception as exc:       # no socket could be made: the connection is gone

@@ -437,6 +437,27 @@ def test_block_list_of_the_wrong_type_raises():
     assert info.value.code == 'ERR_INVALID_ARG_TYPE'
 
 
+@pytest.mark.parametrize('hints, accepted', [
+    (pysocket.AI_ADDRCONFIG | pysocket.AI_V4MAPPED, True),   # dns.ADDRCONFIG | dns.V4MAPPED
+    (pysocket.AI_ALL, True),                                  # dns.ALL
+    (0, True),
+    (64, False),
+    (pysocket.AI_ALL << 8, False),
+])
+def test_hints_take_node_s_dns_values_for_this_platform(hints, accepted):
+    # Node's dns.ADDRCONFIG/V4MAPPED/ALL are the platform's getaddrinfo flags (40 is
+    # ADDRCONFIG|V4MAPPED on Linux, where 1024 is refused)
+    options = {'port': 1, 'host': 'localhost', 'hints': hints}
+    if accepted:
+        sock = net.connect(options)
+        sock.on('error', lambda err: None)
+        sock.destroy()
+    else:
+        with pytest.raises(ValueError) as raised:
+            net.connect(options)
+        assert raised.value.code == 'ERR_INVALID_ARG_VALUE'
+
+
 def test_hints_reach_the_resolver_as_getaddrinfo_flags(monkeypatch):
     hub = gevent.get_hub()
     seen = []
@@ -448,8 +469,10 @@ def test_hints_reach_the_resolver_as_getaddrinfo_flags(monkeypatch):
 
     monkeypatch.setattr(hub.resolver, 'getaddrinfo', getaddrinfo)
     try:
+        # dns.ADDRCONFIG | dns.V4MAPPED as Node has them on this platform (32 | 8 on Linux)
         client = net.connect({'port': server.address()['port'], 'host': 'hinted.example',
-                              'hints': 1024 | 2048, 'family': 6})
+                              'hints': pysocket.AI_ADDRCONFIG | pysocket.AI_V4MAPPED,
+                              'family': 6})
         client.wait_connected(DEADLINE)
         assert seen == [pysocket.AI_ADDRCONFIG | pysocket.AI_V4MAPPED]
         client.destroy()

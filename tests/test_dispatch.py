@@ -6,17 +6,24 @@ from __future__ import annotations
 import contextvars
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
+import time
+import weakref
 
 import gevent
 import gevent.local
 import gevent.queue
+import gevent.socket
+import pytest
 from gevent.event import Event
+from greenlet import getcurrent
 
 import greennet as net
 from conftest import DEADLINE, wait_for
+from greennet._workers import idle_worker_count
 
 request_id: contextvars.ContextVar = contextvars.ContextVar('request_id', default=None)
 
@@ -293,3 +300,256 @@ def test_a_lookup_answered_from_another_greenlet_lets_that_greenlet_go_on(start_
     client = net.connect({'port': server.address()['port'], 'host': 'svc.test', 'lookup': lookup})
     assert client.read() == b'hi'
     assert answered == ['went on']
+
+
+# ---------------------------------------------------------------- workers (batched dispatch)
+
+def connect_plainly(endpoint, server):
+    """A gevent socket connected to ``server`` (its reads time out at the deadline): its
+    connect blocks the calling greenlet.  So the tests of worker reuse see the server's
+    jobs alone: ``net.connect()`` over TCP waits for its connect in a worker, which then
+    retires, and would take the worker that the server's previous job left idle."""
+    target = endpoint.target(server)
+    if 'path' in target:
+        sock = gevent.socket.socket(socket.AF_UNIX)
+        sock.settimeout(DEADLINE)
+        sock.connect(target['path'])
+        return sock
+    return gevent.socket.create_connection((target['host'], target['port']), timeout=DEADLINE)
+
+
+def line_within(read_line, timeout=2.0):
+    """``read_line()``, or None if no line came within ``timeout`` s."""
+    with gevent.Timeout(timeout, False):
+        return read_line()
+    return None
+
+
+def connect_all(server, connect, accepted, count):
+    """``count`` clients of ``server``, each connected and its server side accepted (the
+    handler puts something in ``accepted``)."""
+    connected = gevent.queue.Queue()
+    clients = [connect(server, lambda: connected.put(1)) for _ in range(count)]
+    for _ in range(count):
+        accepted.get(timeout=DEADLINE)
+        connected.get(timeout=DEADLINE)
+    return clients
+
+
+def wait_until(predicate, timeout=DEADLINE, what='condition'):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f'{what} did not hold within {timeout}s')
+        gevent.sleep(0.001)
+
+
+def test_a_timeout_a_listener_leaves_armed_never_reaches_a_later_connections_listener(
+        start_server, endpoint):
+    interrupted = []
+
+    def handle(sock):
+        def on_data(data):
+            if data == b'first\n':
+                gevent.Timeout(0.05).start()    # armed, never cancelled, listener returns
+                sock.write(data)
+                return
+            try:
+                gevent.sleep(0.2)               # the timeout fires meanwhile
+                sock.write(data)
+            except gevent.Timeout as t:
+                interrupted.append(t)
+                raise
+        sock.on('data', on_data)
+
+    server = start_server(handle)
+    with connect_plainly(endpoint, server) as first, first.makefile('rb') as reader:
+        first.sendall(b'first\n')
+        assert reader.readline() == b'first\n'
+    with connect_plainly(endpoint, server) as second, second.makefile('rb') as reader:
+        second.sendall(b'second\n')
+        answer = line_within(reader.readline)
+    assert interrupted == []
+    assert answer == b'second\n'
+
+
+def test_a_timeout_a_listener_leaves_armed_never_reaches_the_next_socket_of_its_batch(
+        start_server, connect):
+    accepted = gevent.queue.Queue()
+    armed = []
+    interrupted = []
+
+    def handle(sock):
+        def on_data(data):
+            if not armed:                       # the first of the two to run
+                armed.append(data)
+                gevent.Timeout(0.05).start()    # armed, never cancelled, listener returns
+                sock.write(data)
+                return
+            try:
+                gevent.sleep(0.2)               # the timeout fires meanwhile
+                sock.write(data)
+            except gevent.Timeout as t:
+                interrupted.append(t)
+                raise
+        sock.on('data', on_data)
+        accepted.put(sock)
+
+    server = start_server(handle)
+    clients = connect_all(server, connect, accepted, 2)
+    for i, client in enumerate(clients):        # both due in the same loop iteration
+        client.write(b'%d\n' % i)
+    answers = [line_within(client.readline) for client in clients]
+    assert interrupted == []
+    assert answers == [b'0\n', b'1\n']
+
+
+@pytest.mark.parametrize('kill', [gevent.kill, lambda g: g.throw(gevent.GreenletExit)],
+                         ids=['gevent.kill', 'throw'])
+def test_killing_a_greenlet_a_finished_handler_stored_never_reaches_another_handler(
+        start_server, endpoint, kill):
+    stored = []
+    blocked = Event()
+    seen = []
+
+    def handle(sock):
+        if not stored:
+            stored.append(getcurrent())     # kept; the handler returns without blocking
+            sock.end(b'first\n')
+            return
+        blocked.set()
+        try:
+            line = sock.readline()          # blocked here when the stored one is killed
+            sock.end(line)
+        except BaseException as exc:
+            seen.append(exc)
+            raise
+
+    server = start_server(handle)
+    with connect_plainly(endpoint, server) as first, first.makefile('rb') as reader:
+        assert reader.readline() == b'first\n'
+    with connect_plainly(endpoint, server) as second, second.makefile('rb') as reader:
+        wait_for(blocked, what='the second handler blocked')
+        # from a greenlet of its own: a throw that ended a running handler would go on
+        # in the hub, never back to the greenlet that threw
+        killer = gevent.spawn(kill, stored[0])
+        killer.join(DEADLINE)
+        gevent.sleep(0)                     # gevent.kill throws from a loop callback
+        second.sendall(b'second\n')
+        answer = line_within(reader.readline)
+    assert seen == []
+    assert answer == b'second\n'
+
+
+def test_node_style_connections_one_after_another_reuse_a_worker(start_server, endpoint):
+    ran_in = []                             # weak: a reference would retire the worker
+
+    def handle(sock):
+        def on_data(data):
+            ran_in.append(weakref.ref(getcurrent()))
+            sock.write(data)
+        sock.on('data', on_data)
+
+    server = start_server(handle)
+    for i in range(100):
+        with connect_plainly(endpoint, server) as client, client.makefile('rb') as reader:
+            client.sendall(b'%d\n' % i)
+            assert reader.readline() == b'%d\n' % i
+    assert idle_worker_count(gevent.get_hub()) <= 4
+    same = [earlier() is not None and earlier() is later()
+            for earlier, later in zip(ran_in, ran_in[1:])]
+    assert all(same), same
+
+
+def test_a_handler_that_blocked_runs_in_a_greenlet_that_ends_with_its_connection(
+        start_server, connect):
+    ran_in = []                             # weak: a reference alone would retire it
+    reading = Event()
+    closed = Event()
+
+    def handle(sock):
+        ran_in.append(weakref.ref(getcurrent()))
+        sock.on('close', lambda *_: closed.set())
+        reading.set()
+        line = sock.readline()              # blocks: nothing is sent before it waits
+        sock.end(line)
+
+    server = start_server(handle)
+    client = connect(server)
+    wait_for(reading, what='the handler reading')
+    client.write(b'hello\n')
+    assert client.readline() == b'hello\n'
+    client.end()
+    wait_for(closed, what="the server socket's 'close'")
+
+    def ended():
+        handler = ran_in[0]()
+        return handler is None or handler.dead
+    wait_until(ended, what="the handler's greenlet ended")
+
+
+def test_sockets_due_together_are_not_held_up_by_one_blocking_listener(start_server, connect):
+    count = 21
+    accepted = gevent.queue.Queue()
+    blocking = []                           # the first listener to run blocks
+    slow_done = Event()
+
+    def handle(sock):
+        def on_data(data):
+            if not blocking:
+                blocking.append(data)
+                gevent.sleep(0.3)
+                slow_done.set()
+            sock.write(data)
+        sock.on('data', on_data)
+        accepted.put(sock)
+
+    server = start_server(handle)
+    clients = connect_all(server, connect, accepted, count)
+    sent = []
+    for i, client in enumerate(clients):    # all at once: due in the same loop iteration
+        client.write(b'%d\n' % i)
+        sent.append(time.monotonic())
+    wait_until(lambda: blocking, what='a listener blocked')
+    slow = int(blocking[0])
+    late = []
+    for i, client in enumerate(clients):
+        if i == slow:
+            continue
+        line = line_within(client.readline, 1.0)
+        waited = time.monotonic() - sent[i]
+        if line != b'%d\n' % i or waited > 0.2 or slow_done.is_set():
+            late.append((i, line, round(waited, 3), slow_done.is_set()))
+    assert late == []
+    assert clients[slow].readline() == b'%d\n' % slow
+    assert slow_done.is_set()
+
+
+def test_a_flood_of_connects_to_a_full_server_is_all_served_or_dropped(start_server, connect):
+    flood = 300
+    served = []
+    drops = []
+    outcomes = []
+    finished = Event()
+
+    server = start_server(lambda sock: (served.append(1), sock.end(b'served')))
+    server.maxConnections = 10
+    server.on('drop', drops.append)
+
+    def client():
+        sock = connect(server)
+        got = []
+        sock.on('data', got.append)
+        sock.on('error', lambda err: None)
+
+        def closed(*_):
+            outcomes.append(b''.join(got))
+            if len(outcomes) == flood:
+                finished.set()
+        sock.on('close', closed)
+
+    for _ in range(flood):                  # all started at once, from one greenlet
+        client()
+    wait_for(finished, what=f'{flood} clients closed')
+    assert outcomes.count(b'served') == len(served) >= 10
+    assert outcomes.count(b'') == len(drops) == flood - len(served)
