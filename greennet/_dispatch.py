@@ -159,8 +159,8 @@ class SerialEmitter(EventEmitter):
                         if not self._run_more():
                             break
                     break
-                except Exception as exc:   # a listener raised: it costs this object only
-                    self._listener_failed(exc)
+                except (Exception, Timeout) as exc:   # a listener raised: it costs this
+                    self._listener_failed(exc)         # object only
         except BaseException:   # interrupted (a kill): leave what is left to another
             self._release(me)
             raise
@@ -280,12 +280,17 @@ class _DueObjects:
     leaves the rest to another worker (see :func:`_dispatch_due`).
     """
 
-    __slots__ = ('hub', 'objects', 'scheduled')
+    __slots__ = ('hub', 'objects', 'scheduled', 'after_poll', 'budget')
 
     def __init__(self, hub: Any) -> None:
         self.hub = hub
         self.objects: Deque[SerialEmitter] = deque()
         self.scheduled = False
+        # what runs the rest of a long queue: a timer of 0 s fires once the loop has
+        # polled (a loop callback added during the callbacks' pass would run in the same
+        # pass, and gevent looks at the clock only every 50 callbacks)
+        self.after_poll = hub.loop.timer(0.0)
+        self.budget = 0         # how many more objects this batch may start
 
     def add(self, obj: SerialEmitter) -> None:
         """Hub: ``obj`` has work and no holder: dispatch it with the others due."""
@@ -295,19 +300,24 @@ class _DueObjects:
             self.hub.loop.run_callback(self.dispatch)
 
     def dispatch(self) -> None:
-        """Hub (a loop callback): run a batch of the due objects in a worker; what is
-        left (a batch was full, or the worker blocked in one) goes on in the next
-        callback, so that the loop polls in between as gevent sees fit (a flood of
-        connects run at once would overflow a listener's backlog)."""
+        """Hub (a loop callback, or the timer): run a batch of the due objects in a
+        worker; what is left (a batch was full, or the worker blocked in one) goes on
+        once the loop has polled, so that timers and other sockets' I/O are served
+        between batches (a flood of due objects would otherwise hold them up, and a
+        flood of connects overflow a listener's backlog)."""
         self.scheduled = False
         objects = self.objects
-        try:
-            run_in_worker(self.hub, _dispatch_due, (objects,), None)
-        except BaseException:          # a worker killed by what was thrown into it
-            self.hub.handle_error(None, *sys.exc_info())
+        self.budget = _DISPATCH_BATCH
+        # a worker returns when the batch is done, or when it blocked in one object
+        # (connecting, a listener that waits): the next worker takes the rest at once
+        while objects and self.budget > 0:
+            try:
+                run_in_worker(self.hub, _dispatch_due, (self,), None)
+            except BaseException:      # a worker killed by what was thrown into it
+                self.hub.handle_error(None, *sys.exc_info())
         if objects and not self.scheduled:
             self.scheduled = True
-            self.hub.loop.run_callback(self.dispatch)
+            self.after_poll.start(self.dispatch)
 
 
 def _due_objects(hub: Any) -> _DueObjects:
@@ -318,14 +328,15 @@ def _due_objects(hub: Any) -> _DueObjects:
     return due
 
 
-def _dispatch_due(objects: Deque[SerialEmitter]) -> None:
-    """A worker: run each due object's events in its own context, until none is left
-    or running one more here could let something of one object reach the next (see
-    :mod:`greennet._workers`); the hub gives the rest to another worker."""
+def _dispatch_due(due: _DueObjects) -> None:
+    """A worker: run each due object's events in its own context, until none is left,
+    the batch's budget is spent, or running one more here could let something of one
+    object reach the next (see :mod:`greennet._workers`); the hub gives the rest to
+    another worker."""
     held = job_start()
-    for _ in range(_DISPATCH_BATCH):
-        if not objects:
-            return
+    objects = due.objects
+    while objects and due.budget > 0:
+        due.budget -= 1
         obj = objects.popleft()
         if obj._holder is None:        # else it is run already (_serve checks again)
             obj._context.run(obj._serve)

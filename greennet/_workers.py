@@ -19,7 +19,9 @@ ends) instead when:
   will throw into, so does a stored ``getcurrent()`` someone may ``kill()`` later, or
   a lock left acquired;
 * it picked up **greenlet-local state**: its ``__dict__`` is where gevent keeps the key
-  of every ``local`` (``threading.local`` under monkey patching) used in it.
+  of every ``local`` (``threading.local`` under monkey patching) used in it, and under
+  monkey patching ``threading.current_thread()`` registers a thread object for it (by
+  the greenlet's id), whose ``name`` a handler may set.
 
 What is thrown into a worker that is idle or retired (a timeout left armed) is dropped,
 never raised into another job.
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from typing import Any, Callable, List, Optional, Tuple
 
 from greenlet import getcurrent, greenlet
@@ -41,6 +44,10 @@ log = logging.getLogger('greennet')
 MAX_IDLE_WORKERS = 256
 
 _getrefcount = sys.getrefcount
+# threading's registry of Thread objects by ident: under monkey patching the ident is the
+# greenlet's id, and gevent keeps there (with a weak reference only) the thread object
+# current_thread() made for the greenlet, its name and all
+_threads = threading._active     # type: ignore[attr-defined]
 # a worker's state: running a job, running one that blocked (it retires after it),
 # between jobs
 _RUNNING, _BLOCKED, _IDLE = 0, 1, 2
@@ -100,7 +107,7 @@ def clean_after_job(held: int) -> bool:
     taken at the same depth), or left greenlet-local state on it."""
     count = _getrefcount(getcurrent())
     me = getcurrent()
-    return not (me.state == _BLOCKED or count != held or me.__dict__)
+    return not (me.state == _BLOCKED or count != held or me.__dict__ or id(me) in _threads)
 
 
 def _worker_main(fn: Any, args: Any, context: Any) -> None:

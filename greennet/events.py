@@ -57,7 +57,9 @@ def accepted_args(fn: Any) -> int:
     objects whose class defines ``__call__``, which is cheap; anything else goes
     through :func:`inspect.signature`."""
     kind = type(fn)
-    if kind is FunctionType or kind is MethodType:
+    if (kind is FunctionType or kind is MethodType) and '__wrapped__' not in fn.__dict__:
+        # (a decorated function, functools.wraps'd, takes what its __wrapped__ takes:
+        # inspect.signature below follows it)
         code = fn.__code__      # a bound method forwards to its function's
         known = _arity_of_code.get(id(code))
         if known is not None:
@@ -73,7 +75,8 @@ def accepted_args(fn: Any) -> int:
     if isinstance(fn, _Once):
         return accepted_args(fn.listener)
     call = getattr(kind, '__call__', None)   # noqa: B004 (the method, not a callable test)
-    if type(call) is FunctionType:   # an instance of a class with __call__: less its self
+    if type(call) is FunctionType and '__wrapped__' not in call.__dict__:
+        # an instance of a class with __call__: less its self
         count = accepted_args(call)
         return count if count == ALL_ARGS else max(0, count - 1)
     try:

@@ -30,6 +30,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 from gevent import get_hub
 from gevent.event import Event
 from gevent.pool import Group, Pool, PoolFull
+from gevent.timeout import Timeout
 from greenlet import GreenletExit, getcurrent
 
 from . import _run
@@ -567,8 +568,8 @@ class Server(SerialEmitter):
             self.emit('connection', sock)
         except GreenletExit:           # pool.kill(): the socket is already destroyed
             pass
-        except Exception as exc:       # a handler that raises costs its own socket only
-            sock._listener_failed(exc)
+        except (Exception, Timeout) as exc:   # a handler that raises (a gevent.Timeout
+            sock._listener_failed(exc)        # it let out too) costs its own socket only
         finally:
             slot.handler = None
         sock._read_ahead()

@@ -382,9 +382,11 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
     def _on_readable(self) -> None:
         """Hub: read from the kernel into the read buffer and dispatch.
 
-        A read that fills the whole buffer says more is waiting: once that chunk is
-        dispatched, read again at once (a few times at most, to stay fair to other
-        sockets) rather than go back to the loop for readiness we already know of.
+        A read that fills the whole buffer says more is waiting: read again at once
+        (a few times at most, to stay fair to other sockets, and while the buffer is
+        under its mark) rather than go back to the loop for readiness we already know
+        of.  What was read is dispatched once the loop's watchers have run (the socket
+        is due: :class:`~greennet._dispatch.SerialEmitter`).
         """
         try:
             for _ in range(_READS_PER_WAKE):

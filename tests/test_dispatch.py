@@ -553,3 +553,86 @@ def test_a_flood_of_connects_to_a_full_server_is_all_served_or_dropped(start_ser
     wait_for(finished, what=f'{flood} clients closed')
     assert outcomes.count(b'served') == len(served) >= 10
     assert outcomes.count(b'') == len(drops) == flood - len(served)
+
+
+def test_a_flood_of_due_objects_lets_a_timer_fire_between_batches():
+    # 1,000 objects made due at once, each event costing about 0.1 ms: the loop polls
+    # between batches, so a 1 ms timer armed at once fires long before they all ran
+    from greennet._dispatch import SerialEmitter
+
+    class Due(SerialEmitter):
+        def _listener_failed(self, exc):
+            raise exc
+
+    ran, fired = [0], Event()
+    seen_when_fired = []
+
+    def event():
+        ran[0] += 1
+        end = time.perf_counter() + 0.0001
+        while time.perf_counter() < end:
+            pass
+
+    objects = [Due() for _ in range(1000)]
+
+    def post_all():
+        for obj in objects:
+            obj._post(event)
+        timer = gevent.get_hub().loop.timer(0.001)
+        timer.start(lambda: (seen_when_fired.append(ran[0]), fired.set(), timer.close()))
+
+    gevent.spawn(post_all).join(DEADLINE)
+    assert fired.wait(DEADLINE)
+    assert seen_when_fired[0] < 500
+    wait_until(lambda: ran[0] == 1000)
+
+
+THREAD_NAME_SCRIPT = textwrap.dedent('''
+    from gevent import monkey
+    monkey.patch_all()
+    import json, socket, threading
+    import greennet as net
+
+    seen = []
+
+    def handle(sock):              # returns at once: its worker could be reused
+        thread = threading.current_thread()
+        seen.append(thread.name)
+        thread.name = 'connection-%d' % len(seen)   # so that log lines name the client
+        sock.end(b'bye\\n')
+
+    server = net.createServer(handle)
+    server.listen(0, '127.0.0.1')
+    port = server.address()['port']
+    for i in range(5):
+        with socket.create_connection(('127.0.0.1', port)) as c:
+            assert c.makefile('rb').readline() == b'bye\\n'
+    server.close()
+    print(json.dumps({'names': seen}))
+''')
+
+
+def test_a_thread_name_set_by_one_handler_is_not_another_s_under_monkey_patching(tmp_path):
+    script = tmp_path / 'thread_name.py'
+    script.write_text(THREAD_NAME_SCRIPT)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [
+        os.path.dirname(os.path.dirname(os.path.abspath(net.__file__))), os.environ.get('PYTHONPATH')])))
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    names = json.loads(result.stdout.strip().splitlines()[-1])['names']
+    assert len(names) == 5 and not any(name.startswith('connection-') for name in names)
+
+
+def test_a_gevent_timeout_that_leaves_a_handler_costs_its_own_socket_only(start_server, connect):
+    def handle(sock):
+        with gevent.Timeout(0.05):
+            sock.readline()          # the client sends nothing: the Timeout leaves
+
+    server = start_server(handle)
+    client = connect(server)
+    assert client.read() == b''      # the server closed the connection
+    wait_until(lambda: server.getConnections() == 0)
+    closed = Event()
+    server.close(lambda *args: closed.set())
+    assert closed.wait(DEADLINE)

@@ -5,6 +5,7 @@ experiments); the few places where greennet knowingly differs are noted where th
 apply.
 """
 import contextlib
+import functools
 import math
 import warnings
 
@@ -964,3 +965,29 @@ def test_two_fresh_emitters_do_not_share_listeners(make):
     assert make().listenerCount('x') == 0
     second.on('y', Recorder())
     assert first.eventNames() == ['x'] and second.eventNames() == ['y']
+
+
+def _passing_everything(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+def test_a_decorated_listener_gets_as_many_arguments_as_the_function_it_wraps():
+    got = []
+
+    @_passing_everything
+    def on_close():
+        got.append('function')
+
+    class OnClose:
+        @_passing_everything
+        def __call__(self):
+            got.append('object')
+
+    emitter = EventEmitter()
+    emitter.on('close', on_close)
+    emitter.on('close', OnClose())
+    emitter.emit('close', False)
+    assert got == ['function', 'object']
