@@ -155,14 +155,22 @@ class ConnectionSlot:
     def kill(self, exception: Any = GreenletExit, block: bool = True,
              timeout: Optional[float] = None) -> None:
         """Destroy the connection (as ``Greenlet.kill``: ``GreenletExit`` is raised in
-        the handler if it still runs); with ``block``, wait up to ``timeout`` s."""
+        the handler if it still runs); with ``block``, now, then wait up to ``timeout``
+        s; without, in a moment, as gevent kills asynchronously (a pool's ``kill()``
+        records the slot as dying after asking, and the slot leaves that record when
+        the connection closes)."""
+        if block:
+            self._kill_now(exception)
+            self.join(timeout)
+        else:
+            get_hub().loop.run_callback(self._kill_now, exception)
+
+    def _kill_now(self, exception: Any) -> None:
         handler = self.handler
         if self.socket is not None:
             self.socket.destroy()
         if handler is not None and not handler.dead and handler is not getcurrent():
             get_hub().loop.run_callback(self._throw, handler, exception)
-        if block:
-            self.join(timeout)
 
     def _throw(self, handler: Any, exception: Any) -> None:
         if self.handler is handler and not handler.dead:

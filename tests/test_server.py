@@ -810,6 +810,22 @@ def test_pool_kill_destroys_every_connection(start_server, connect):
     assert len(server.pool) == 0 and server.getConnections() == 0
 
 
+@pytest.mark.parametrize('pool', ['own', 'Pool'])
+def test_pool_kill_leaves_no_killed_connection_on_record(start_server, connect, pool):
+    import gevent.pool
+    options = {} if pool == 'own' else {'pool': gevent.pool.Pool(10)}
+    server = start_server(hold_open, **options)
+    clients = [connect(server) for _ in range(3)]
+    recorders = [Recorder(c, 'close') for c in clients]
+    with gevent.Timeout(DEADLINE):
+        while len(server.pool) < 3:
+            gevent.sleep(0.005)
+    server.pool.kill(timeout=DEADLINE)
+    for rec in recorders:
+        rec.wait('close')
+    assert len(server.pool) == 0 and not server.pool.dying   # nothing kept per kill
+
+
 def test_pool_kill_raises_greenlet_exit_in_a_blocked_handler(start_server, connect):
     from gevent.queue import Queue as GQueue
     exits = []
