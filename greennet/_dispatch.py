@@ -128,7 +128,7 @@ class SerialEmitter(EventEmitter):
             self._parked = False
             self._holder.switch()
         elif self._holder is None and self._has_work():
-            due = getattr(self._hub, 'greennet_due', None) or _due_objects(self._hub)
+            due = getattr(self._hub, 'greennet_due', None) or _new_due_objects(self._hub)
             due.add(self)
         sleeper = self._sleeper
         if sleeper is not None:
@@ -187,6 +187,7 @@ class SerialEmitter(EventEmitter):
                         return
             except Exception as exc:   # a listener raised: it costs this object only
                 self._listener_failed(exc)
+            # (unlike _serve, a gevent.Timeout goes on up: it is the waiting holder's own)
 
     def _release(self, me: Any) -> None:
         if self._holder is me:
@@ -320,11 +321,9 @@ class _DueObjects:
             self.after_poll.start(self.dispatch)
 
 
-def _due_objects(hub: Any) -> _DueObjects:
-    """The hub's due objects, kept as its attribute ``greennet_due``."""
-    due = getattr(hub, 'greennet_due', None)
-    if due is None:
-        due = hub.greennet_due = _DueObjects(hub)
+def _new_due_objects(hub: Any) -> _DueObjects:
+    """Make the hub's due objects, its attribute ``greennet_due`` (on first use)."""
+    due = hub.greennet_due = _DueObjects(hub)
     return due
 
 

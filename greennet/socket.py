@@ -65,14 +65,12 @@ _MAX_KEEPIDLE = 32767     # Linux's MAX_TCP_KEEPIDLE, in seconds: longer delays 
 _LINGER_RESET = b'\x01\x00\x00\x00\x00\x00\x00\x00'   # SO_LINGER on, 0 s: close sends RST
 
 
-def _scratch_buffer(hub: Any) -> memoryview:
-    """The hub's one receive buffer: only one greenlet runs at a time, so all the
-    sockets of a hub read small messages into it and copy out just the bytes read.
-    It is the hub's attribute ``greennet_scratch`` (a hub belongs to one thread); each
-    socket keeps it in a slot, which is quicker to read than the hub's attribute."""
-    view = getattr(hub, 'greennet_scratch', None)
-    if view is None:
-        view = hub.greennet_scratch = memoryview(bytearray(_READ_SIZE))
+def _new_scratch_buffer(hub: Any) -> memoryview:
+    """Make the hub's one receive buffer, its attribute ``greennet_scratch`` (a hub
+    belongs to one thread): only one greenlet runs at a time, so all the sockets of a
+    hub read small messages into it and copy out just the bytes read.  Each socket
+    keeps it in a slot, which is quicker to read than the hub's attribute."""
+    view = hub.greennet_scratch = memoryview(bytearray(_READ_SIZE))
     return view
 
 
@@ -120,7 +118,7 @@ class Socket(SerialEmitter, SequentialReads, WriteSide, Piping, SocketOptions, A
         self._ended = False
         self._decoder: Any = None
         self._read_io: Any = None
-        self._scratch = getattr(self._hub, 'greennet_scratch', None) or _scratch_buffer(self._hub)
+        self._scratch = getattr(self._hub, 'greennet_scratch', None) or _new_scratch_buffer(self._hub)
         self._read_full = False
         # a new connection's peer has often sent already: read before waiting for readiness
         self._read_first = False

@@ -797,21 +797,9 @@ def test_a_user_pool_shared_by_two_servers_caps_both(start_server, connect):
     assert first.pool is pool and second.pool is pool
 
 
-def test_pool_kill_destroys_every_connection(start_server, connect):
-    server = start_server(hold_open)
-    clients = [connect(server) for _ in range(3)]
-    recorders = [Recorder(c, 'close') for c in clients]
-    with gevent.Timeout(DEADLINE):
-        while len(server.pool) < 3:
-            gevent.sleep(0.005)
-    server.pool.kill(timeout=DEADLINE)
-    for rec in recorders:
-        rec.wait('close')
-    assert len(server.pool) == 0 and server.getConnections() == 0
-
-
 @pytest.mark.parametrize('pool', ['own', 'Pool'])
-def test_pool_kill_leaves_no_killed_connection_on_record(start_server, connect, pool):
+def test_pool_kill_destroys_every_connection_and_keeps_no_record_of_them(
+        start_server, connect, pool):
     import gevent.pool
     options = {} if pool == 'own' else {'pool': gevent.pool.Pool(10)}
     server = start_server(hold_open, **options)
@@ -823,7 +811,8 @@ def test_pool_kill_leaves_no_killed_connection_on_record(start_server, connect, 
     server.pool.kill(timeout=DEADLINE)
     for rec in recorders:
         rec.wait('close')
-    assert len(server.pool) == 0 and not server.pool.dying   # nothing kept per kill
+    assert len(server.pool) == 0 and server.getConnections() == 0
+    assert not server.pool.dying      # nothing kept per killed connection
 
 
 def test_pool_kill_raises_greenlet_exit_in_a_blocked_handler(start_server, connect):
